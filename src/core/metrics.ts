@@ -1,0 +1,155 @@
+/**
+ * Per-model metrics in bounded memory: counters, a window of recent outcomes for the error rate,
+ * and ring buffers of latency and time-to-first-token samples for percentiles.
+ */
+import type { RouterConfig } from './config';
+import type { ErrorCode } from './errors';
+
+/** A fixed-size buffer of numbers: the newest `capacity` samples, nothing more. */
+export class RingBuffer {
+  private readonly values: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+
+  push(value: number): void {
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Nearest-rank percentile (p in 0..100) of the samples held; undefined when empty. */
+  percentile(p: number): number | undefined {
+    if (this.count === 0) return undefined;
+    const sorted = Array.from(this.values.subarray(0, this.count)).sort((a, b) => a - b);
+    const rank = Math.min(this.count - 1, Math.max(0, Math.ceil((p / 100) * this.count) - 1));
+    return sorted[rank];
+  }
+
+  mean(): number | undefined {
+    if (this.count === 0) return undefined;
+    let sum = 0;
+    for (let i = 0; i < this.count; i++) sum += this.values[i]!;
+    return sum / this.count;
+  }
+
+  clear(): void {
+    this.next = 0;
+    this.count = 0;
+  }
+}
+
+export type Health = 'healthy' | 'degraded' | 'down';
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Everything the UI, the CLI and the health report show about one model. */
+export interface ModelSnapshot {
+  model: string;
+  endpoint: string;
+  enabled: boolean;
+  health: Health;
+  breaker: BreakerState;
+  /** Epoch ms when an open breaker lets its probe through. */
+  breakerProbeAt?: number;
+  requests: number;
+  failures: number;
+  /** Failures over the last `health.errorWindow` outcomes. */
+  errorRate: number;
+  avgLatencyMs?: number;
+  latencyP50Ms?: number;
+  latencyP95Ms?: number;
+  ttftP50Ms?: number;
+  ttftP95Ms?: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  /** What the same tokens would have cost at the official price. */
+  officialCostUsd: number;
+  failovers: number;
+  hedges: number;
+  lastSuccess?: number;
+  lastFailure?: number;
+  lastError?: ErrorCode;
+}
+
+export interface SuccessSample {
+  latencyMs: number;
+  ttftMs: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  officialCostUsd: number;
+}
+
+const SAMPLE_CAPACITY = 256;
+
+/** Counters and samples of one model. */
+export class ModelMetrics {
+  requests = 0;
+  failures = 0;
+  tokensIn = 0;
+  tokensOut = 0;
+  costUsd = 0;
+  officialCostUsd = 0;
+  failovers = 0;
+  hedges = 0;
+  lastSuccess?: number;
+  lastFailure?: number;
+  lastError?: ErrorCode;
+  readonly latency = new RingBuffer(SAMPLE_CAPACITY);
+  readonly ttft = new RingBuffer(SAMPLE_CAPACITY);
+  /** 1 for a failure, 0 for a success, newest `errorWindow` outcomes. */
+  private outcomes: RingBuffer;
+
+  constructor(errorWindow: number) {
+    this.outcomes = new RingBuffer(errorWindow);
+  }
+
+  recordSuccess(sample: SuccessSample, now = Date.now()): void {
+    this.requests++;
+    this.outcomes.push(0);
+    this.latency.push(sample.latencyMs);
+    this.ttft.push(sample.ttftMs);
+    this.tokensIn += sample.tokensIn;
+    this.tokensOut += sample.tokensOut;
+    this.costUsd += sample.costUsd;
+    this.officialCostUsd += sample.officialCostUsd;
+    this.lastSuccess = now;
+  }
+
+  recordFailure(code: ErrorCode, now = Date.now()): void {
+    this.requests++;
+    this.failures++;
+    this.outcomes.push(1);
+    this.lastFailure = now;
+    this.lastError = code;
+  }
+
+  get errorRate(): number {
+    return this.outcomes.mean() ?? 0;
+  }
+
+  resize(errorWindow: number): void {
+    if (errorWindow !== this.outcomes.capacity) this.outcomes = new RingBuffer(errorWindow);
+  }
+}
+
+/**
+ * healthy / degraded (error rate over the degraded threshold, or average latency too high) /
+ * down (error rate over the down threshold, breaker open, or disabled).
+ */
+export function classifyHealth(
+  m: Pick<ModelSnapshot, 'enabled' | 'breaker' | 'errorRate' | 'avgLatencyMs'>,
+  thresholds: RouterConfig['health'],
+): Health {
+  if (!m.enabled || m.breaker === 'open' || m.errorRate > thresholds.downErrorRate) return 'down';
+  if (m.errorRate > thresholds.degradedErrorRate || (m.avgLatencyMs ?? 0) > thresholds.degradedLatencyMs) return 'degraded';
+  return 'healthy';
+}
