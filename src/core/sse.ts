@@ -31,15 +31,17 @@ interface ChunkJson {
 export class ChatStreamDecoder {
   private readonly text = new TextDecoder('utf-8');
   private readonly parser: EventSourceParser;
+  private readonly maxEventBytes: number;
   private failure: RouterError | undefined;
 
   constructor(private readonly onEvent: (event: ChatStreamEvent) => void, options: ChatStreamDecoderOptions = {}) {
     const maxBufferSize = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.maxEventBytes = maxBufferSize;
     this.parser = createParser({
       onEvent: (message) => this.handle(message),
       onError: (error) => {
         if (error.type === 'max-buffer-size-exceeded') {
-          this.failure ??= new RouterError('STREAM_ERROR', `The provider sent a stream event larger than ${maxBufferSize} bytes; the stream was dropped.`);
+          this.failure ??= this.oversize();
         }
         // Unknown fields and bad `retry:` values are ignored, as the SSE spec says.
       },
@@ -63,9 +65,18 @@ export class ChatStreamDecoder {
     if (this.failure) throw this.failure;
   }
 
+  private oversize(): RouterError {
+    return new RouterError('STREAM_ERROR', `The provider sent a stream event larger than ${this.maxEventBytes} bytes; the stream was dropped.`);
+  }
+
   private handle(message: EventSourceMessage): void {
     if (this.failure) return;
     const data = message.data;
+    // The parser bounds what it buffers between chunks; a whole event arriving at once is checked here.
+    if (data.length > this.maxEventBytes) {
+      this.failure = this.oversize();
+      return;
+    }
     if (data.trim() === '[DONE]') {
       this.onEvent({ kind: 'done' });
       return;
