@@ -28,6 +28,9 @@ export interface ModelReport {
   hedges: number;
   last_failure: string | null;
   last_error: string | null;
+  probe_ok: boolean | null;
+  probe_latency_ms: number | null;
+  probe_at: string | null;
 }
 
 export interface HealthReport {
@@ -86,6 +89,9 @@ export function buildHealthReport(snapshots: readonly ModelSnapshot[], now = Dat
       hedges: s.hedges,
       last_failure: iso(s.lastFailure),
       last_error: s.lastError ?? null,
+      probe_ok: s.lastProbe?.ok ?? null,
+      probe_latency_ms: s.lastProbe ? s.lastProbe.latencyMs : null,
+      probe_at: iso(s.lastProbe?.at),
     };
   }
   return {

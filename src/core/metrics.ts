@@ -77,6 +77,17 @@ export interface ModelSnapshot {
   lastSuccess?: number;
   lastFailure?: number;
   lastError?: ErrorCode;
+  /** The latest cheap `GET /models` check of the model's endpoint. */
+  lastProbe?: ProbeOutcome;
+}
+
+export interface ProbeOutcome {
+  ok: boolean;
+  at: number;
+  latencyMs: number;
+  code?: ErrorCode;
+  /** False when the endpoint answered but did not list this model. */
+  listed?: boolean;
 }
 
 export interface SuccessSample {
@@ -103,6 +114,7 @@ export class ModelMetrics {
   lastSuccess?: number;
   lastFailure?: number;
   lastError?: ErrorCode;
+  lastProbe?: ProbeOutcome;
   readonly latency = new RingBuffer(SAMPLE_CAPACITY);
   readonly ttft = new RingBuffer(SAMPLE_CAPACITY);
   /** 1 for a failure, 0 for a success, newest `errorWindow` outcomes. */
@@ -143,13 +155,15 @@ export class ModelMetrics {
 
 /**
  * healthy / degraded (error rate over the degraded threshold, or average latency too high) /
- * down (error rate over the down threshold, breaker open, or disabled).
+ * down (error rate over the down threshold, breaker open, disabled, or a failed probe newer than
+ * the last answer).
  */
 export function classifyHealth(
-  m: Pick<ModelSnapshot, 'enabled' | 'breaker' | 'errorRate' | 'avgLatencyMs'>,
+  m: Pick<ModelSnapshot, 'enabled' | 'breaker' | 'errorRate' | 'avgLatencyMs' | 'lastProbe' | 'lastSuccess'>,
   thresholds: RouterConfig['health'],
 ): Health {
-  if (!m.enabled || m.breaker === 'open' || m.errorRate > thresholds.downErrorRate) return 'down';
+  const probeFailed = m.lastProbe !== undefined && !m.lastProbe.ok && m.lastProbe.at >= (m.lastSuccess ?? 0);
+  if (!m.enabled || m.breaker === 'open' || probeFailed || m.errorRate > thresholds.downErrorRate) return 'down';
   if (m.errorRate > thresholds.degradedErrorRate || (m.avgLatencyMs ?? 0) > thresholds.degradedLatencyMs) return 'degraded';
   return 'healthy';
 }

@@ -510,6 +510,7 @@ export class Router implements Disposable {
       lastSuccess: m.lastSuccess,
       lastFailure: m.lastFailure,
       lastError: m.lastError,
+      lastProbe: m.lastProbe,
     };
     return { ...base, health: classifyHealth(base, this.cfg.health) };
   }
@@ -526,8 +527,8 @@ export class Router implements Disposable {
   }
 
   /**
-   * Probes endpoints with `GET /models` (no tokens billed). Each model of a probed endpoint records
-   * the outcome: a success if the endpoint answered and listed it (or lists nothing), a failure otherwise.
+   * Probes endpoints with `GET /models` (no tokens billed). The outcome is kept beside each model's
+   * metrics, not mixed into them: a listing proves the endpoint and key work, not that completions do.
    */
   async probe(endpointId?: string, signal?: AbortSignal): Promise<ProbeResult[]> {
     const keys = new Map<string, string>();
@@ -536,32 +537,33 @@ export class Router implements Disposable {
     return Promise.all(endpoints.map(async (endpoint): Promise<ProbeResult> => {
       const key = keys.get(endpoint.id);
       const started = Date.now();
+      const models = this.cfg.models.filter((m) => m.endpoint === endpoint.id);
       if (!key) {
         return { endpoint: endpoint.id, ok: false, latencyMs: 0, models: [], code: 'AUTH_FAILED', message: `No key for endpoint "${endpoint.id}": set ${this.describeKeySource(endpoint.id)}.` };
       }
       const timeout = AbortSignal.timeout(this.cfg.timeouts.connectMs);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      let result: ProbeResult;
       try {
         const listing = await listModels(this.dispatcher, endpoint, key, combined);
-        const latencyMs = Date.now() - started;
-        for (const model of this.cfg.models.filter((m) => m.endpoint === endpoint.id)) {
-          const listed = listing.models.length === 0 || listing.models.includes(model.id);
-          const metrics = this.metricsOf(model.id);
-          if (listed) metrics.recordSuccess({ latencyMs, ttftMs: latencyMs, tokensIn: 0, tokensOut: 0, costUsd: 0, officialCostUsd: 0 });
-          else metrics.recordFailure('HTTP_404');
-          this.changed(model.id);
-        }
-        return { endpoint: endpoint.id, ok: true, status: listing.status, latencyMs, models: listing.models };
+        result = { endpoint: endpoint.id, ok: true, status: listing.status, latencyMs: Date.now() - started, models: listing.models };
       } catch (raw) {
         const error = isRouterError(raw) ? raw : new RouterError('NETWORK', String(raw));
         const code: ErrorCode = timeout.aborted && !signal?.aborted ? 'TIMEOUT' : error.code;
-        for (const model of this.cfg.models.filter((m) => m.endpoint === endpoint.id)) {
-          this.metricsOf(model.id).recordFailure(code);
-          this.changed(model.id);
-        }
-        this.log('warn', `Probe of endpoint "${endpoint.id}" failed: ${code}: ${error.message}`);
-        return { endpoint: endpoint.id, ok: false, status: error.status, latencyMs: Date.now() - started, models: [], code, message: error.message };
+        const message = code === 'TIMEOUT' && error.code !== 'TIMEOUT' ? `Endpoint "${endpoint.id}" did not answer GET /models within ${this.cfg.timeouts.connectMs} ms.` : error.message;
+        this.log('warn', `Probe of endpoint "${endpoint.id}" failed: ${code}: ${message}`);
+        result = { endpoint: endpoint.id, ok: false, status: error.status, latencyMs: Date.now() - started, models: [], code, message };
       }
+      for (const model of models) {
+        // An endpoint that lists nothing (some gateways) is taken at its word for every model.
+        const listed = !result.ok || result.models.length === 0 || result.models.includes(model.id);
+        this.metricsOf(model.id).lastProbe = {
+          ok: result.ok && listed, at: Date.now(), latencyMs: result.latencyMs, listed,
+          ...(result.ok ? (listed ? {} : { code: 'HTTP_404' as const }) : { code: result.code }),
+        };
+        this.changed(model.id);
+      }
+      return result;
     }));
   }
 

@@ -184,4 +184,12 @@ describe('CLI', function () {
     assert.equal(report.summary.healthy_models, 4);
     assert.equal(fleet.requests.length, 0, 'no completion requests: nothing billed');
   });
+
+  it('health marks the models of an unreachable endpoint down and exits 1', async () => {
+    const run = await runCli(['health', '--json'], { ...env, HOLYSHEEP_BASE_URL: 'http://127.0.0.1:1/v1' });
+    assert.equal(run.code, 1);
+    const report = run.events[0] as unknown as { models: Record<string, { status: string; probe_ok: boolean }>; summary: Record<string, number> };
+    assert.equal(report.summary.down_models, 4);
+    assert.equal(report.models['gpt-4.1']!.probe_ok, false);
+  });
 });
