@@ -199,9 +199,10 @@ async function health(args: string[], out: Output): Promise<number> {
   const router = newRouter(config, keys);
   try {
     const probes = await router.probe();
-    const report = buildHealthReport(router.snapshot());
+    // The extension's exported report has the same shape; the CLI has no monitor history or budget.
+    const report = buildHealthReport(router.snapshot(), Date.now(), { probes });
     if (out.json) {
-      line(out, { ...report, probes });
+      line(out, { ...report });
     } else {
       for (const p of probes) note(out, `${p.endpoint}: ${p.ok ? `up (HTTP ${p.status}, ${p.latencyMs} ms, ${p.models.length} models listed)` : `DOWN ${p.code}: ${p.message}`}`);
       printTable(

@@ -17,6 +17,8 @@ export interface BreakerChange {
 interface Entry {
   policy: CircuitBreakerPolicy;
   subscriptions: { dispose(): void }[];
+  /** Its probe was cancelled: the "closed" cockatiel reports for it is about to be undone. */
+  probeCancelled?: boolean;
 }
 
 const STATE_NAMES: Record<CircuitState, BreakerState> = {
@@ -59,8 +61,12 @@ export class CircuitBreakers {
         initialState: this.restored[model],
       });
       delete this.restored[model];
-      const subscriptions = [policy.onStateChange((state) => this.changed.fire({ model, state: STATE_NAMES[state] }))];
-      entry = { policy, subscriptions };
+      const created: Entry = { policy, subscriptions: [] };
+      created.subscriptions.push(policy.onStateChange((state) => {
+        if (created.probeCancelled && state === CircuitState.Closed) return;
+        this.changed.fire({ model, state: STATE_NAMES[state] });
+      }));
+      entry = created;
       this.entries.set(model, entry);
     }
     return entry;
@@ -98,7 +104,28 @@ export class CircuitBreakers {
 
   /** Runs one attempt through the model's breaker; its outcome feeds the breaker. */
   execute<T>(model: string, attempt: () => Promise<T>): Promise<T> {
-    return this.entry(model).policy.execute(attempt);
+    const entry = this.entry(model);
+    if (entry.policy.state !== CircuitState.Open) return entry.policy.execute(attempt);
+    // This attempt is the probe. cockatiel closes the breaker when a probe fails with an error it
+    // does not count; a cancelled probe says nothing about the model, so put the breaker back as it
+    // was before the probe: open, with the probe due at once.
+    const before = entry.policy.toJSON();
+    return entry.policy.execute(async () => {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (isRouterError(error) && error.code === 'CANCELLED') entry.probeCancelled = true;
+        throw error;
+      }
+    }).catch((error: unknown) => {
+      if (entry.probeCancelled && this.entries.get(model) === entry) {
+        entry.subscriptions.forEach((s) => s.dispose());
+        this.entries.delete(model);
+        this.restored[model] = before;
+        this.changed.fire({ model, state: 'open' });
+      }
+      throw error;
+    });
   }
 
   reset(model?: string): void {

@@ -56,6 +56,31 @@ export interface RouterConfig {
   };
   /** HTTP(S) proxy URL for provider requests; empty for none. */
   proxy: string;
+  monitor: {
+    /** How often the health monitor classifies every model. */
+    intervalMs: number;
+    /** A condition that persists is reminded of at most this often. */
+    reminderMs: number;
+    /** Consecutive checks not healthy that raise a WARNING. */
+    degradedChecks: number;
+    /** Consecutive down checks that raise a CRITICAL (and, fleet-wide, "disaster recovery active"). */
+    downChecks: number;
+    /** While a breaker is open: `GET /models` (free), a one-token completion, or no probing. */
+    probe: 'models' | 'completion' | 'off';
+    /** First wait between probes; doubles (with jitter) up to probeMaxDelayMs. */
+    probeInitialDelayMs: number;
+    probeMaxDelayMs: number;
+  };
+  alerts: {
+    /** A Slack or webhook post that takes longer is aborted and reported as failed. */
+    timeoutMs: number;
+  };
+  budget: {
+    /** USD a calendar day (local time); 0 turns the budget off. */
+    dailyUsd: number;
+    /** At 100 %: refuse new requests (BUDGET_EXCEEDED), or route only to the cheapest model. */
+    onExceeded: 'refuse' | 'cheapest';
+  };
 }
 
 export const DEFAULT_CONFIG: RouterConfig = {
@@ -67,6 +92,17 @@ export const DEFAULT_CONFIG: RouterConfig = {
   timeouts: { connectMs: 10_000, firstTokenMs: 30_000, idleMs: 30_000, requestMs: 120_000 },
   health: { degradedErrorRate: 0.1, degradedLatencyMs: 2000, downErrorRate: 0.5, errorWindow: 50 },
   proxy: '',
+  monitor: {
+    intervalMs: 10_000,
+    reminderMs: 1_800_000,
+    degradedChecks: 3,
+    downChecks: 2,
+    probe: 'models',
+    probeInitialDelayMs: 5_000,
+    probeMaxDelayMs: 300_000,
+  },
+  alerts: { timeoutMs: 5_000 },
+  budget: { dailyUsd: 0, onExceeded: 'refuse' },
 };
 
 type Json = Record<string, unknown>;
@@ -188,6 +224,13 @@ export function resolveConfig(input: unknown = {}, options: ResolveOptions = {})
   const retry = section(input, 'retry');
   const timeouts = section(input, 'timeouts');
   const health = section(input, 'health');
+  const monitor = section(input, 'monitor');
+  const alerts = section(input, 'alerts');
+  const budget = section(input, 'budget');
+  const probe = str(monitor.probe, 'monitor.probe', d.monitor.probe);
+  if (probe !== 'models' && probe !== 'completion' && probe !== 'off') throw invalid('monitor.probe', 'must be "models", "completion" or "off"');
+  const onExceeded = str(budget.onExceeded, 'budget.onExceeded', d.budget.onExceeded);
+  if (onExceeded !== 'refuse' && onExceeded !== 'cheapest') throw invalid('budget.onExceeded', 'must be "refuse" or "cheapest"');
 
   const config: RouterConfig = {
     endpoints,
@@ -224,9 +267,26 @@ export function resolveConfig(input: unknown = {}, options: ResolveOptions = {})
       errorWindow: num(health.errorWindow, 'health.errorWindow', d.health.errorWindow, 1, 10_000),
     },
     proxy: str(input.proxy, 'proxy', d.proxy),
+    monitor: {
+      intervalMs: num(monitor.intervalMs, 'monitor.intervalMs', d.monitor.intervalMs, 1_000, 3_600_000),
+      reminderMs: num(monitor.reminderMs, 'monitor.reminderMs', d.monitor.reminderMs, 60_000, 604_800_000),
+      degradedChecks: num(monitor.degradedChecks, 'monitor.degradedChecks', d.monitor.degradedChecks, 1, 100),
+      downChecks: num(monitor.downChecks, 'monitor.downChecks', d.monitor.downChecks, 1, 100),
+      probe,
+      probeInitialDelayMs: num(monitor.probeInitialDelayMs, 'monitor.probeInitialDelayMs', d.monitor.probeInitialDelayMs, 1_000, 3_600_000),
+      probeMaxDelayMs: num(monitor.probeMaxDelayMs, 'monitor.probeMaxDelayMs', d.monitor.probeMaxDelayMs, 1_000, 86_400_000),
+    },
+    alerts: {
+      timeoutMs: num(alerts.timeoutMs, 'alerts.timeoutMs', d.alerts.timeoutMs, 100, 60_000),
+    },
+    budget: {
+      dailyUsd: num(budget.dailyUsd, 'budget.dailyUsd', d.budget.dailyUsd, 0, 1_000_000),
+      onExceeded,
+    },
   };
   if (config.retry.maxDelayMs < config.retry.baseDelayMs) throw invalid('retry.maxDelayMs', 'must not be below retry.baseDelayMs');
   if (config.health.downErrorRate < config.health.degradedErrorRate) throw invalid('health.downErrorRate', 'must not be below health.degradedErrorRate');
   if (config.proxy) validBaseUrl(config.proxy, 'proxy');
+  if (config.monitor.probeMaxDelayMs < config.monitor.probeInitialDelayMs) throw invalid('monitor.probeMaxDelayMs', 'must not be below monitor.probeInitialDelayMs');
   return config;
 }

@@ -8,7 +8,9 @@ import type { Dispatcher } from 'undici';
 import { Attempt, type AttemptOutcome } from './attempt';
 import { cancelled, sleep } from './backoff';
 import { CircuitBreakers, type BreakerChange, type BreakerSnapshot } from './breakers';
+import { cheapestOnly, type BudgetGate } from './budget';
 import type { ChatRequest, ChatResult, KeyLookup, LogEntry, ProbeResult, RouteOptions } from './chat';
+import { oneTokenProbe } from './completionProbe';
 import type { RouterConfig } from './config';
 import { RouterError, countsAgainstModel, isRouterError, shouldFailOver, type ErrorCode } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
@@ -23,6 +25,8 @@ export interface RouterOptions {
   breakerState?: BreakerSnapshot;
   /** Where an endpoint's key comes from, for messages ("set HOLYSHEEP_API_KEY", "run Set API Key"). */
   describeKeySource?: (endpointId: string) => string;
+  /** Consulted before each request (refuse, or the cheapest model only) and told each answer's cost. */
+  budget?: BudgetGate;
 }
 
 interface Winner {
@@ -66,6 +70,7 @@ export class Router implements Disposable {
   private readonly modelChanged = new Emitter<ModelSnapshot>();
   private readonly logged = new Emitter<LogEntry>();
   private readonly describeKeySource: (endpointId: string) => string;
+  private readonly budget: BudgetGate | undefined;
 
   readonly onDidChangeModel: Event<ModelSnapshot> = this.modelChanged.event;
   readonly onDidLog: Event<LogEntry> = this.logged.event;
@@ -77,6 +82,7 @@ export class Router implements Disposable {
     this.breakers = new CircuitBreakers(config.breaker, options.breakerState);
     this.onDidChangeBreaker = this.breakers.onDidChange;
     this.describeKeySource = options.describeKeySource ?? ((id) => `the ${keyVariableFor(id)} environment variable`);
+    this.budget = options.budget;
     this.breakers.onDidChange(({ model, state }) => {
       this.log(state === 'open' ? 'warn' : 'info', `Circuit breaker of ${model} is now ${state}.`);
       const snapshot = this.snapshotOf(model);
@@ -129,21 +135,27 @@ export class Router implements Disposable {
     };
     let decision: RoutingDecision | undefined;
     try {
+      const admission = this.budget?.admit();
+      if (admission?.mode === 'refuse') throw new RouterError('BUDGET_EXCEEDED', admission.message);
       await this.loadKeys(state.keys);
+      // Cancelled before (or while reading keys): no attempt to announce, nothing to send.
+      state.signal.throwIfAborted();
       const fixedModel = (options.model ?? this.cfg.routing.model) === 'auto' ? undefined : options.model ?? this.cfg.routing.model;
       const quality = options.quality ?? this.cfg.routing.quality;
       let backoff: IBackoff<unknown> | undefined;
       for (let pass = 0; pass < this.cfg.retry.maxAttempts; pass++) {
-        const ranked = this.rank(state, fixedModel, quality);
-        decision ??= ranked;
+        let ranked = this.rank(state, fixedModel, quality);
         if (pass === 0) this.log('debug', `Routing decision: ${describeDecision(ranked)}`);
-        if (ranked.candidates.length === 0) {
+        // Waiting out a Retry-After is not a pass: no model was tried. Each wait lets at least one
+        // model's Retry-After expire, and no new one can arrive meanwhile, so this ends.
+        while (ranked.candidates.length === 0) {
           const wait = this.waitForRateLimits(state);
-          if (wait === undefined || pass === this.cfg.retry.maxAttempts - 1) throw this.noCandidateError(state, ranked);
+          if (wait === undefined) throw this.noCandidateError(state, ranked);
           this.log('info', `Every model is rate limited; waiting ${wait} ms as their Retry-After asks.`);
           await sleep(wait, state.signal);
-          continue;
+          ranked = this.rank(state, fixedModel, quality);
         }
+        decision ??= ranked;
         if (pass > 0) {
           backoff = backoff ? backoff.next(undefined) : new ExponentialBackoff({ initialDelay: this.cfg.retry.baseDelayMs, maxDelay: this.cfg.retry.maxDelayMs }).next();
           const wait = Math.min(this.cfg.retry.maxDelayMs, backoff.duration);
@@ -202,7 +214,9 @@ export class Router implements Disposable {
       else unavailable = this.breakers.unavailableReason(model.id, now) ?? this.rateLimitReason(model.id, now);
       return { model, errorRate: metrics?.errorRate ?? 0, avgLatencyMs: metrics?.latency.mean(), unavailable };
     });
-    return rankCandidates(inputs, { weights: this.cfg.routing.weights, quality, fixedModel });
+    const decision = rankCandidates(inputs, { weights: this.cfg.routing.weights, quality, fixedModel });
+    const admission = this.budget?.admit();
+    return admission?.mode === 'cheapest' ? cheapestOnly(decision, this.cfg.models, admission.reason) : decision;
   }
 
   private rateLimitReason(model: string, now: number): string | undefined {
@@ -218,9 +232,12 @@ export class Router implements Disposable {
   /** When only Retry-After holds every model back: how long until the first is free (capped), else undefined. */
   private waitForRateLimits(state: RequestState): number | undefined {
     const now = Date.now();
+    // Only models held back by a Retry-After: one held back by something else (the quality floor)
+    // would make this a zero wait, again and again. `rank` forgets a Retry-After once it passed.
     const waits = this.cfg.models
       .filter((m) => m.enabled && state.keys.has(m.endpoint) && !state.refusedEndpoints.has(m.endpoint) && !this.breakers.unavailableReason(m.id, now))
-      .map((m) => (this.notBefore.get(m.id) ?? now) - now);
+      .filter((m) => this.notBefore.has(m.id))
+      .map((m) => this.notBefore.get(m.id)! - now);
     if (waits.length === 0) return undefined;
     const wait = Math.max(0, Math.min(...waits));
     return wait <= this.cfg.retry.maxDelayMs ? wait : undefined;
@@ -284,8 +301,11 @@ export class Router implements Disposable {
       if (event.kind === 'token') {
         const winner = event.attempt;
         for (const loser of running.filter((a) => a !== winner)) {
-          // A hedge loser missed its first-token deadline: that counts against it, as a timeout would.
-          loser.abort(new RouterError('TIMEOUT', `${loser.modelId} lost the hedge race: no first token within ${loser.spec.model.maxLatencyMs} ms.`, { modelId: loser.modelId }));
+          // A loser past its first-token deadline counts as a timeout would. A backup that was
+          // simply beaten before its own deadline did nothing wrong: cancelled, not blamed.
+          loser.abort(deadlinePassed.has(loser)
+            ? new RouterError('TIMEOUT', `${loser.modelId} lost the hedge race: no first token within ${loser.spec.model.maxLatencyMs} ms.`, { modelId: loser.modelId })
+            : cancelled());
           outcomes.get(loser)!.catch((error: unknown) => this.recordFailure(loser, asRouterError(error, loser)));
         }
         running.splice(0, running.length, winner);
@@ -398,6 +418,7 @@ export class Router implements Disposable {
       failovers: state.failovers,
       hedged: state.hedged,
     };
+    this.budget?.record({ model: model.id, usage, costUsd, officialCostUsd });
     this.log('info', `Answered by ${model.id} in ${latencyMs} ms (first token ${ttftMs} ms, ${usage.completionTokens} tokens, $${costUsd.toFixed(6)}).`);
     state.emit({ type: 'done', model: model.id, endpoint: result.endpoint, usage, costUsd, officialCostUsd, latencyMs, ttftMs });
     return result;
@@ -412,7 +433,10 @@ export class Router implements Disposable {
       return new RouterError('AUTH_FAILED', `No API key is set. Set ${where}.`);
     }
     const skipped = decision.skipped.map((s) => `${s.model}: ${s.reason}`).join('; ');
-    if (decision.skipped.length > 0 && decision.skipped.every((s) => s.reason.startsWith('rate limited'))) {
+    // Models disabled in settings were never in the running; the others decide the code.
+    const now = Date.now();
+    const held = decision.skipped.filter((s) => this.cfg.models.find((m) => m.id === s.model)?.enabled);
+    if (held.length > 0 && held.every((s) => (this.notBefore.get(s.model) ?? 0) > now)) {
       return new RouterError('RATE_LIMITED', `Every model is rate limited (${skipped}). Try again shortly.`);
     }
     return new RouterError('ALL_MODELS_UNAVAILABLE', `No model can take this request right now (${skipped || 'no models enabled'}). Enable a model, add a key, or wait for a breaker's probe.`);
@@ -565,6 +589,26 @@ export class Router implements Disposable {
       }
       return result;
     }));
+  }
+
+  /**
+   * A one-token completion (`max_tokens: 1`) to one model: proves completions work, for a token or
+   * two. Kept beside the model's metrics like `probe()`; an aborted probe records nothing.
+   */
+  async probeCompletion(modelId: string, signal?: AbortSignal): Promise<ProbeResult> {
+    const model = this.cfg.models.find((m) => m.id === modelId);
+    const endpoint = model && this.endpointOf(model);
+    if (!model || !endpoint) return { endpoint: model?.endpoint ?? '', ok: false, latencyMs: 0, models: [], code: 'CONFIG_INVALID', message: `Model "${modelId}" or its endpoint is not configured.` };
+    const key = await this.keys(endpoint.id);
+    if (!key) return { endpoint: endpoint.id, ok: false, latencyMs: 0, models: [], code: 'AUTH_FAILED', message: `No key for endpoint "${endpoint.id}": set ${this.describeKeySource(endpoint.id)}.` };
+    const outcome = await oneTokenProbe({ dispatcher: this.dispatcher, endpoint, model: model.id, apiKey: key, timeoutMs: this.cfg.timeouts.connectMs, signal });
+    const error = outcome.error;
+    if (!signal?.aborted) {
+      if (error) this.log('warn', `Completion probe of ${model.id} failed: ${error.code}: ${error.message}`);
+      this.metricsOf(model.id).lastProbe = { ok: outcome.ok, at: Date.now(), latencyMs: outcome.latencyMs, ...(error ? { code: error.code } : {}) };
+      this.changed(model.id);
+    }
+    return { endpoint: endpoint.id, ok: outcome.ok, status: outcome.status, latencyMs: outcome.latencyMs, models: outcome.ok ? [model.id] : [], ...(error ? { code: error.code, message: error.message } : {}) };
   }
 
   toJSON(): { breakers: BreakerSnapshot } {
