@@ -43,6 +43,8 @@ export class Attempt {
   ttftMs: number | undefined;
   text = '';
   reasoning = '';
+  /** The answer text handed to the sink: what the user saw, kept when the request ends early. */
+  delivered = '';
   /** Set once the router has decided this attempt's tokens go to the user. */
   private sink: ((event: TokenEvent) => void) | undefined;
   private pending: TokenEvent[] = [];
@@ -73,8 +75,9 @@ export class Attempt {
   /** From now on tokens go to `sink`, starting with any that arrived before the attempt won. */
   attach(sink: (event: TokenEvent) => void): void {
     this.sink = sink;
-    for (const event of this.pending) sink(event);
+    const pending = this.pending;
     this.pending = [];
+    for (const event of pending) this.deliver(event);
   }
 
   /** Runs to the end of the stream; rejects with a RouterError (what streamed stays in `text`). */
@@ -157,8 +160,15 @@ export class Attempt {
   }
 
   private emit(event: TokenEvent): void {
-    if (this.sink) this.sink(event);
+    if (this.sink) this.deliver(event);
     else this.pending.push(event);
+  }
+
+  private deliver(event: TokenEvent): void {
+    // One network chunk can hold many tokens: none may reach the user after a stop.
+    if (this.controller.signal.aborted) return;
+    if (event.kind === 'content') this.delivered += event.text;
+    this.sink!(event);
   }
 
   private stalled(): RouterError {

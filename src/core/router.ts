@@ -317,7 +317,7 @@ export class Router implements Disposable {
         } catch (error) {
           const failure = asRouterError(error, winner);
           this.recordFailure(winner, failure);
-          return { kind: 'final', error: failure, partialText: winner.text || undefined };
+          return { kind: 'final', error: failure, partialText: winner.delivered || undefined };
         }
       }
 
