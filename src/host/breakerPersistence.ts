@@ -7,7 +7,7 @@ import type { BreakerChange, BreakerSnapshot } from '../core/breakers';
 import type { Event } from '../core/events';
 import { Throttle } from './throttle';
 
-const BREAKERS_STATE = 'holysheepRouter.breakers';
+export const BREAKERS_STATE = 'holysheepRouter.breakers';
 
 export function restoreBreakers(state: vscode.Memento): BreakerSnapshot | undefined {
   const saved = state.get<unknown>(BREAKERS_STATE);

@@ -165,6 +165,7 @@ function parseEntry(raw: unknown): TranscriptEntry | undefined {
       };
       if (typeof raw.model === 'string') entry.model = raw.model;
       if (typeof raw.elapsedMs === 'number') entry.elapsedMs = raw.elapsedMs;
+      if (typeof raw.budgetNote === 'string') entry.budgetNote = raw.budgetNote;
       if (status === 'done' && isStats(raw.stats)) {
         const { endpoint, latencyMs, ttftMs, promptTokens, completionTokens, tokensEstimated, costUsd, officialCostUsd } = raw.stats;
         entry.stats = { endpoint, latencyMs, ttftMs, promptTokens, completionTokens, tokensEstimated, costUsd, officialCostUsd };

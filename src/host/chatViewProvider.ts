@@ -4,6 +4,7 @@
  * webview only renders; everything it asks for (links, code insertion, keys, settings) happens here.
  */
 import * as vscode from 'vscode';
+import type { BudgetAdmission } from '../core/budget';
 import type { ChatRequest, ChatResult, RouteOptions } from '../core/chat';
 import type { RouterConfig } from '../core/config';
 import { RouterError, isRouterError } from '../core/errors';
@@ -58,6 +59,8 @@ export interface ChatViewDeps {
   log: vscode.LogOutputChannel;
   keys: ChatKeys;
   settings: ChatSettings;
+  /** The daily budget: asked before each request, to note a cheapest-only answer. */
+  budget?: { admit(): BudgetAdmission };
 }
 
 /** How one question ended; `ask()` resolves with it (integration tests drive a round trip this way). */
@@ -88,6 +91,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly log: vscode.LogOutputChannel;
   private readonly keys: ChatKeys;
   private readonly settings: ChatSettings;
+  private readonly budget: ChatViewDeps['budget'];
   private readonly history: ChatTranscript;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly answered = new vscode.EventEmitter<{ model: string; ok: boolean }>();
@@ -113,6 +117,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.log = deps.log;
     this.keys = deps.keys;
     this.settings = deps.settings;
+    this.budget = deps.budget;
     this.history = new ChatTranscript(deps.state);
     this.subscriptions.push(
       this.answered,
@@ -360,6 +365,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const started = Date.now();
     this.log.info(`Chat: sending a message (${user.text.length} characters) to ${model === 'auto' ? 'the best model (Auto)' : model}.`);
     let outcome: ChatTurn;
+    // Over budget in "cheapest" mode the router answers with the cheapest model only: say so under the answer.
+    const admission = this.budget?.admit();
+    const budgetNote = admission?.mode === 'cheapest' ? `Only the cheapest model answered: ${admission.reason}.` : undefined;
     try {
       const result = await this.router.chat(
         { messages: this.history.contextFor(user.id) },
@@ -383,6 +391,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           officialCostUsd: result.officialCostUsd,
         },
       } satisfies Partial<AnswerEntry>);
+      if (budgetNote) answer.budgetNote = budgetNote;
       outcome = { status: 'done', user, answer };
     } catch (raw) {
       const error = isRouterError(raw) ? raw : new RouterError('NETWORK', `Unexpected failure: ${raw instanceof Error ? raw.message : String(raw)}`);
@@ -584,7 +593,7 @@ function errorEntryFor(error: RouterError): ErrorEntry {
     case 'CONFIG_INVALID':
       return entry('The settings need fixing', [openSettings(settingIdOf(error.field ?? '(root)')), showLog]);
     case 'BUDGET_EXCEEDED':
-      return entry('Budget reached', [openSettings(), retry]);
+      return entry('Daily budget used up', [openSettings(`${SETTINGS_SECTION}.budget.dailyUsd`), retry]);
     case 'BAD_REQUEST':
       return entry('The provider refused the request', [retry, openSettings(`${SETTINGS_SECTION}.models`), showLog]);
     case 'RATE_LIMITED':

@@ -182,6 +182,8 @@ async function showStatusMenu(): Promise<void> {
     { label: '$(layers) Select Model…', description: 'Auto or a fixed model', command: COMMANDS.selectModel },
     { label: '$(list-tree) Open Models View', description: 'health, latency, cost and alerts', command: COMMANDS.openModels },
     { label: '$(debug-restart) Reset Circuit Breakers', description: 'let every model take requests again', command: COMMANDS.resetBreakers },
+    { label: '$(json) Export Health Report', description: 'health, downtime, cost and budget as JSON', command: 'holysheepRouter.exportHealthReport' },
+    { label: '$(bell) Send Test Alert', description: 'to Slack, the webhook and the editor', command: 'holysheepRouter.sendTestAlert' },
     { label: '$(key) Set API Key…', command: COMMANDS.setApiKey },
     { label: '$(output) Show Log', command: COMMANDS.showLog },
   ];

@@ -1,14 +1,17 @@
 /**
- * The Models view: a node per model (state icon, a one-line summary, metrics as children) and an
- * Alerts section. Refreshes are throttled: while answers stream, the router reports every attempt.
+ * The Models view: a node per model (state icon, a one-line summary, metrics as children), what
+ * was spent today against the budget, an Alerts section and a Downtime section. Refreshes are
+ * throttled: while answers stream, the router reports every attempt.
  */
 import * as vscode from 'vscode';
 import type { BreakerChange } from '../core/breakers';
 import type { RouterConfig } from '../core/config';
 import type { Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
+import { formatDuration, type DowntimeEvent } from '../core/monitor';
 import type { Alert, AlertSeverity, AlertsList } from './alerts';
 import { DISPLAY_STATE_LABEL, describeBreaker, describeTraffic, displayStateOf, formatCount, formatMs, formatPercent, formatUsd, type DisplayState } from './format';
+import type { CostOverview } from './healthService';
 import { Throttle } from './throttle';
 
 export const MODELS_VIEW_ID = 'holysheepRouter.models';
@@ -16,9 +19,20 @@ export const MODELS_VIEW_ID = 'holysheepRouter.models';
 export type ModelsTreeNode =
   | { kind: 'model'; model: string }
   | { kind: 'metric'; model: string; key: string; label: string; value: string; icon: string; tooltip?: string }
+  | { kind: 'cost' }
+  | { kind: 'costLine'; key: string; label: string; value: string; icon: string; tooltip?: string }
   | { kind: 'alerts' }
   | { kind: 'alert'; alert: Alert }
+  | { kind: 'downtime' }
+  | { kind: 'downtimeEvent'; event: DowntimeEvent }
   | { kind: 'note'; label: string };
+
+/** What the tree reads about downtime and cost (the window's HealthService). */
+export interface HealthSource {
+  downtime(): DowntimeEvent[];
+  cost(): CostOverview;
+  readonly onDidChange: vscode.Event<void>;
+}
 
 /** What the tree reads from the router. */
 export interface ModelsSource {
@@ -54,12 +68,13 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
   private countdown: ReturnType<typeof setInterval> | undefined;
   private visible = true;
 
-  constructor(private readonly router: ModelsSource, private readonly alerts: AlertsList) {
+  constructor(private readonly router: ModelsSource, private readonly alerts: AlertsList, private readonly health?: HealthSource) {
     this.subscriptions.push(
       router.onDidChangeModel(() => this.refresh()),
       router.onDidChangeBreaker(() => this.refresh()),
       alerts.onDidChange(() => this.refresh()),
     );
+    if (health) this.subscriptions.push(health.onDidChange(() => this.refresh()));
   }
 
   /** Asks for a redraw soon (at most one per 500 ms). */
@@ -98,11 +113,41 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
       }
       case 'alert': {
         const { alert } = node;
-        const item = new vscode.TreeItem(alert.message, vscode.TreeItemCollapsibleState.None);
-        item.description = `${SEVERITY_LABEL[alert.severity]} · ${new Date(alert.at).toLocaleTimeString()}`;
+        const item = new vscode.TreeItem(alert.title ?? alert.message, vscode.TreeItemCollapsibleState.None);
+        item.description = `${SEVERITY_LABEL[alert.severity]}${alert.reminder ? ' (reminder)' : ''} · ${new Date(alert.at).toLocaleTimeString()}`;
         item.iconPath = ALERT_ICON[alert.severity];
         item.tooltip = `${SEVERITY_LABEL[alert.severity]} at ${new Date(alert.at).toLocaleString()}${alert.model ? ` (${alert.model})` : ''}\n${alert.message}`;
+        item.accessibilityInformation = { label: `${SEVERITY_LABEL[alert.severity]}: ${alert.title ?? ''} ${alert.message}` };
         item.contextValue = `alert ${alert.severity}`;
+        return item;
+      }
+      case 'cost': return this.costItem();
+      case 'costLine': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `cost:${node.key}`;
+        item.description = node.value;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip ?? `${node.label}: ${node.value}`;
+        item.contextValue = 'costLine';
+        return item;
+      }
+      case 'downtime': {
+        const events = this.health?.downtime() ?? [];
+        const item = new vscode.TreeItem('Downtime', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = 'downtime';
+        item.description = events.length === 0 ? 'none recorded' : `${events.length} · ${formatDuration(events.reduce((n, e) => n + e.durationMs, 0))} in all`;
+        item.iconPath = new vscode.ThemeIcon('history');
+        item.tooltip = 'Outages that ended: which model, why, when it went down and for how long (every window).';
+        item.contextValue = 'downtime';
+        return item;
+      }
+      case 'downtimeEvent': {
+        const { event } = node;
+        const item = new vscode.TreeItem(`${event.model} · ${formatDuration(event.durationMs)}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `${event.reason} · from ${new Date(event.start).toLocaleString()}`;
+        item.iconPath = new vscode.ThemeIcon('debug-disconnect');
+        item.tooltip = `${event.model} was down for ${formatDuration(event.durationMs)}\nReason: ${event.reason}\nFrom ${new Date(event.start).toLocaleString()} to ${new Date(event.end).toLocaleString()}${event.endedBy === 'disabled' ? '\nEnded because the model was disabled.' : ''}`;
+        item.contextValue = 'downtimeEvent';
         return item;
       }
       case 'note': {
@@ -116,17 +161,38 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
   getChildren(node?: ModelsTreeNode): ModelsTreeNode[] {
     if (!node) {
       const models: ModelsTreeNode[] = this.router.snapshot().map((s) => ({ kind: 'model', model: s.model }));
-      return [...models, { kind: 'alerts' }];
+      return this.health ? [...models, { kind: 'cost' }, { kind: 'alerts' }, { kind: 'downtime' }] : [...models, { kind: 'alerts' }];
     }
     if (node.kind === 'alerts') {
       const alerts = this.alerts.alerts;
-      return alerts.length === 0 ? [{ kind: 'note', label: 'No alerts: every breaker has stayed closed.' }] : alerts.map((alert) => ({ kind: 'alert', alert }));
+      return alerts.length === 0 ? [{ kind: 'note', label: 'No alerts: every model has stayed healthy.' }] : alerts.map((alert) => ({ kind: 'alert', alert }));
     }
+    if (node.kind === 'downtime') {
+      const events = this.health?.downtime() ?? [];
+      return events.length === 0 ? [{ kind: 'note', label: 'No outage recorded.' }] : events.map((event) => ({ kind: 'downtimeEvent', event }));
+    }
+    if (node.kind === 'cost') return this.health ? costNodesOf(this.health.cost()) : [];
     if (node.kind === 'model') {
       const snapshot = this.snapshotOf(node.model);
       return snapshot ? metricNodesOf(snapshot) : [];
     }
     return [];
+  }
+
+  private costItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Cost today', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = 'cost';
+    item.iconPath = new vscode.ThemeIcon('credit-card');
+    item.contextValue = 'cost';
+    if (!this.health) return item;
+    const cost = this.health.cost();
+    item.description = describeCostToday(cost);
+    const budget = cost.budget;
+    if (budget.status === 'exceeded') item.iconPath = new vscode.ThemeIcon('credit-card', new vscode.ThemeColor('list.errorForeground'));
+    else if (budget.status === 'warning') item.iconPath = new vscode.ThemeIcon('credit-card', new vscode.ThemeColor('list.warningForeground'));
+    item.tooltip = `Spent today in every window: ${formatUsd(cost.today.costUsd)}${budget.dailyUsd > 0 ? ` of the ${formatUsd(budget.dailyUsd)} daily budget` : ' (no daily budget set)'}.\nSaved against official prices: ${formatUsd(cost.today.savedUsd)}.`;
+    item.accessibilityInformation = { label: `Cost today: ${item.description}` };
+    return item;
   }
 
   private snapshotOf(model: string): ModelSnapshot | undefined {
@@ -192,7 +258,37 @@ function metricNodesOf(s: ModelSnapshot): ModelsTreeNode[] {
     metric('hedges', 'Hedges', formatCount(s.hedges), 'split-horizontal', 'Times a backup model was started beside this one because its first token was late.'),
     metric('breaker', 'Circuit breaker', describeBreaker(s), s.breaker === 'closed' ? 'plug' : 'debug-disconnect'),
   ];
+  if (s.lastProbe) {
+    const p = s.lastProbe;
+    const when = new Date(p.at).toLocaleTimeString();
+    nodes.push(metric('probe', 'Last probe', p.ok ? `answered in ${formatMs(p.latencyMs)} · ${when}` : `failed${p.code ? ` (${p.code})` : ''} · ${when}`, p.ok ? 'pass' : 'error',
+      'The latest check of the endpoint while the breaker was open (or Probe Now): GET /models, or a one-token completion with holysheepRouter.monitor.probe = completion.'));
+  }
   return nodes;
+}
+
+/** "$0.42 of $5.00 (8 %) · saved $2.10", or without a budget "$0.42 · saved $2.10 (85 %)". */
+export function describeCostToday(cost: CostOverview): string {
+  const { today, budget } = cost;
+  const savedPct = today.officialCostUsd > 0 ? ` (${formatPercent(today.savedUsd / today.officialCostUsd)})` : '';
+  if (budget.dailyUsd > 0) {
+    return `${formatUsd(today.costUsd)} of ${formatUsd(budget.dailyUsd)} (${formatPercent(budget.usedFraction ?? 0)}) · saved ${formatUsd(today.savedUsd)}`;
+  }
+  return `${formatUsd(today.costUsd)} · saved ${formatUsd(today.savedUsd)}${savedPct}`;
+}
+
+function costNodesOf(cost: CostOverview): ModelsTreeNode[] {
+  const line = (key: string, label: string, value: string, icon: string, tooltip?: string): ModelsTreeNode => ({ kind: 'costLine', key, label, value, icon, tooltip });
+  const saved = (c: { savedUsd: number; officialCostUsd: number }) => (c.officialCostUsd > 0 ? `saved ${formatUsd(c.savedUsd)} (${formatPercent(c.savedUsd / c.officialCostUsd)})` : 'saved $0');
+  const { budget } = cost;
+  const budgetText = budget.dailyUsd > 0
+    ? `${formatPercent(budget.usedFraction ?? 0)} of ${formatUsd(budget.dailyUsd)} · ${budget.status === 'exceeded' ? (budget.onExceeded === 'refuse' ? 'used up: requests refused' : 'used up: cheapest model only') : `then ${budget.onExceeded === 'refuse' ? 'refuse' : 'cheapest model only'}`}`
+    : 'off (holysheepRouter.budget.dailyUsd)';
+  return [
+    line('today', 'Today, all windows', `${formatUsd(cost.today.costUsd)} · ${formatCount(cost.today.answers)} answers · ${saved(cost.today)}`, 'calendar', `Official price of the same tokens: ${formatUsd(cost.today.officialCostUsd)}.`),
+    line('session', 'This session', `${formatUsd(cost.session.costUsd)} · ${formatCount(cost.session.answers)} answers · ${saved(cost.session)}`, 'window', 'Since this window started.'),
+    line('budget', 'Daily budget', budgetText, budget.status === 'exceeded' ? 'error' : budget.status === 'warning' ? 'warning' : 'dashboard'),
+  ];
 }
 
 /** Registers the view; the provider's visibility follows the view's. */

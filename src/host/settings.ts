@@ -188,6 +188,17 @@ export function readSettingsInput(): Record<string, unknown> {
       errorWindow: get('health.errorWindow'),
     },
     proxy: typeof ownProxy === 'string' && ownProxy.trim() ? ownProxy.trim() : typeof editorProxy === 'string' ? editorProxy.trim() : ownProxy,
+    monitor: {
+      intervalMs: get('monitor.intervalMs'),
+      reminderMs: get('monitor.reminderMs'),
+      degradedChecks: get('monitor.degradedChecks'),
+      downChecks: get('monitor.downChecks'),
+      probe: get('monitor.probe'),
+      probeInitialDelayMs: get('monitor.probeInitialDelayMs'),
+      probeMaxDelayMs: get('monitor.probeMaxDelayMs'),
+    },
+    alerts: { timeoutMs: get('alerts.timeoutMs') },
+    budget: { dailyUsd: get('budget.dailyUsd'), onExceeded: get('budget.onExceeded') },
   };
 }
 

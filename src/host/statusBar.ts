@@ -1,7 +1,8 @@
 /**
  * The status-bar item: the model that answers (the last that did, or the one Auto would pick now)
- * with a health glyph and background, a tooltip table of every model, and a click that opens the
- * status menu.
+ * with a health glyph and background, a count of the warnings that stand (a model not healthy,
+ * the budget nearly used up), a tooltip with every model, the warnings and what was spent and
+ * saved, and a click that opens the status menu.
  */
 import * as vscode from 'vscode';
 import type { RouterConfig } from '../core/config';
@@ -9,6 +10,7 @@ import type { Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
 import type { RoutingDecision } from '../core/routeEvents';
 import { DISPLAY_STATE_LABEL, describeBreaker, displayStateOf, formatMs, formatPercent, formatUsd } from './format';
+import type { CostOverview } from './healthService';
 import { Throttle } from './throttle';
 
 export const STATUS_MENU_COMMAND = 'holysheepRouter.statusMenu';
@@ -27,6 +29,8 @@ export interface StatusBarDeps {
   settings: { readonly onDidChange: vscode.Event<RouterConfig> };
   /** The last model that answered a chat. */
   onDidAnswer: vscode.Event<{ model: string; ok: boolean }>;
+  /** Warnings that stand, and cost (the window's HealthService). */
+  health?: { warnings(): string[]; cost(): CostOverview; readonly onDidChange: vscode.Event<void> };
 }
 
 const GLYPH = { healthy: '$(pulse)', degraded: '$(warning)', down: '$(error)' } as const;
@@ -63,6 +67,7 @@ export class StatusBar implements vscode.Disposable {
         this.throttle.schedule();
       }),
     );
+    if (deps.health) this.subscriptions.push(deps.health.onDidChange(() => this.throttle.schedule()));
     this.throttle.schedule();
   }
 
@@ -105,18 +110,22 @@ export class StatusBar implements vscode.Disposable {
     const shownSnapshot = snapshots.find((s) => s.model === shown);
     const health = noneHealthy ? 'down' : shownSnapshot?.health ?? 'healthy';
     const demo = this.deps.keys.isDemo ? 'Demo · ' : '';
+    const warnings = this.deps.health?.warnings() ?? [];
+    const cost = this.deps.health?.cost();
 
     if (!hasKey) {
       this.item.text = '$(key) HolySheep: set API key';
       this.item.backgroundColor = undefined;
     } else {
-      this.item.text = `${GLYPH[health]} ${demo}${shown ?? 'no model'}`;
+      // A standing warning shows even while the model shown is fine: another one, or the budget, is not.
+      this.item.text = `${GLYPH[health]} ${demo}${shown ?? 'no model'}${warnings.length ? ` · $(bell-dot) ${warnings.length}` : ''}`;
       this.item.backgroundColor = health === 'down'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : health === 'degraded' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+        : health === 'degraded' || warnings.length > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     }
-    this.item.accessibilityInformation = { label: `HolySheep Router: ${hasKey ? `${shown ?? 'no model'}, ${health}` : 'no API key set'}${demo ? ', demo mode' : ''}` };
-    this.item.tooltip = buildTooltip({ snapshots, shown, fromLastAnswer: shown === this.lastAnswered, hasKey, isDemo: this.deps.keys.isDemo, note: previewNote });
+    const warned = warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';
+    this.item.accessibilityInformation = { label: `HolySheep Router: ${hasKey ? `${shown ?? 'no model'}, ${health}${warned}` : 'no API key set'}${demo ? ', demo mode' : ''}` };
+    this.item.tooltip = buildTooltip({ snapshots, shown, fromLastAnswer: shown === this.lastAnswered, hasKey, isDemo: this.deps.keys.isDemo, note: previewNote, warnings, cost });
     this.refreshed.fire();
   }
 
@@ -135,6 +144,8 @@ interface TooltipInput {
   hasKey: boolean;
   isDemo: boolean;
   note: string | undefined;
+  warnings: readonly string[];
+  cost: CostOverview | undefined;
 }
 
 function buildTooltip(input: TooltipInput): vscode.MarkdownString {
@@ -147,14 +158,32 @@ function buildTooltip(input: TooltipInput): vscode.MarkdownString {
     md.appendMarkdown(input.fromLastAnswer ? `Last answer from \`${input.shown}\`.\n\n` : `Auto would pick \`${input.shown}\` now.\n\n`);
   }
   if (input.note) md.appendMarkdown(`${input.note}\n\n`);
+  if (input.warnings.length > 0) {
+    md.appendMarkdown(`$(warning) **Warnings**\n\n${input.warnings.map((w) => `- ${w}`).join('\n')}\n\n`);
+  }
   md.appendMarkdown('| Model | State | p50 | Errors | Breaker | Cost |\n|:--|:--|--:|--:|:--|--:|\n');
   for (const s of input.snapshots) {
     const state = DISPLAY_STATE_LABEL[displayStateOf(s)];
     const name = s.model === input.shown ? `**${s.model}**` : s.model;
     md.appendMarkdown(`| ${name} | ${state} | ${formatMs(s.latencyP50Ms)} | ${formatPercent(s.errorRate)} | ${describeBreaker(s)} | ${formatUsd(s.costUsd)} |\n`);
   }
-  const saved = input.snapshots.reduce((sum, s) => sum + Math.max(0, s.officialCostUsd - s.costUsd), 0);
-  if (saved > 0) md.appendMarkdown(`\nSaved ${formatUsd(saved)} against official prices this session.\n`);
+  if (input.cost) {
+    md.appendMarkdown(`\n${costLines(input.cost)}\n`);
+  } else {
+    const saved = input.snapshots.reduce((sum, s) => sum + Math.max(0, s.officialCostUsd - s.costUsd), 0);
+    if (saved > 0) md.appendMarkdown(`\nSaved ${formatUsd(saved)} against official prices this session.\n`);
+  }
   md.appendMarkdown('\n[Models](command:holysheepRouter.openModels) · [Select Model](command:holysheepRouter.selectModel)');
   return md;
+}
+
+/** "Cost: $0.02 this session, $0.40 today (saved $2.30, 85 % below official prices) · budget 8 % of $5.00". */
+function costLines(cost: CostOverview): string {
+  const pct = (c: { savedUsd: number; officialCostUsd: number }) => (c.officialCostUsd > 0 ? `, ${formatPercent(c.savedUsd / c.officialCostUsd)} below official prices` : '');
+  const session = `Cost: ${formatUsd(cost.session.costUsd)} this session (saved ${formatUsd(cost.session.savedUsd)}${pct(cost.session)})`;
+  const today = `${formatUsd(cost.today.costUsd)} today in every window (saved ${formatUsd(cost.today.savedUsd)}${pct(cost.today)})`;
+  const budget = cost.budget.dailyUsd > 0
+    ? `Budget: ${formatPercent(cost.budget.usedFraction ?? 0)} of ${formatUsd(cost.budget.dailyUsd)} used today${cost.budget.status === 'exceeded' ? (cost.budget.onExceeded === 'refuse' ? ': requests refused until midnight' : ': cheapest model only until midnight') : ''}.`
+    : 'No daily budget set.';
+  return `${session}, ${today}.\n\n${budget}`;
 }

@@ -53,6 +53,8 @@ export interface AnswerEntry {
   stats?: AnswerStats;
   /** Time from the request to its end, for stopped and failed answers. */
   elapsedMs?: number;
+  /** Set when today's budget was used up and only the cheapest model could answer: why. */
+  budgetNote?: string;
 }
 
 export const ERROR_ACTIONS = ['setApiKey', 'retry', 'openSettings', 'showLog'] as const;

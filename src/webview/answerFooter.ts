@@ -1,6 +1,6 @@
 /**
  * The line under each answer: who answered, how the request got there (failovers), how long it
- * took, how many tokens and what it cost.
+ * took, how many tokens, what it cost and what it saved against the official price.
  */
 import type { AnswerEntry, FailoverStepView } from '../shared/protocol';
 import { icon } from './icons';
@@ -76,12 +76,29 @@ function footerParts(entry: AnswerEntry): FooterPart[] {
       text: stats.tokensEstimated ? `~${formatCount(tokens)} tokens (est.)` : `${formatCount(tokens)} tokens`,
       title: `${formatCount(stats.promptTokens)} in, ${formatCount(stats.completionTokens)} out${stats.tokensEstimated ? ' — estimated from the text: the provider sent no usage' : ''}`,
     });
-    const saved = stats.officialCostUsd > stats.costUsd ? ` (official price ${formatUsd(stats.officialCostUsd)})` : '';
-    parts.push({ className: 'footer-cost', text: formatUsd(stats.costUsd), title: `Cost of this answer${saved}` });
+    const official = stats.officialCostUsd > stats.costUsd ? ` (official price ${formatUsd(stats.officialCostUsd)})` : '';
+    const estimated = stats.tokensEstimated ? ', estimated' : '';
+    parts.push({ className: 'footer-cost', text: formatUsd(stats.costUsd), title: `Cost of this answer${official}${estimated}` });
+    const saving = savingOf(stats.costUsd, stats.officialCostUsd);
+    if (saving) {
+      parts.push({
+        className: 'footer-saved',
+        text: `saved ${formatUsd(saving.usd)} (${saving.percent} %)`,
+        title: `The same tokens at ${entry.model ?? 'the model'}'s official price would have cost ${formatUsd(stats.officialCostUsd)}${estimated}`,
+      });
+    }
   } else if (entry.elapsedMs !== undefined) {
     parts.push({ className: 'footer-latency', text: formatDuration(entry.elapsedMs) });
   }
+  if (entry.budgetNote) parts.push({ className: 'footer-budget', text: 'budget: cheapest model only', title: entry.budgetNote });
   return parts;
+}
+
+/** What the answer saved against the official price; undefined when it saved nothing. */
+export function savingOf(costUsd: number, officialCostUsd: number): { usd: number; percent: number } | undefined {
+  const usd = officialCostUsd - costUsd;
+  if (!(usd > 0) || !(officialCostUsd > 0)) return undefined;
+  return { usd, percent: Math.round((usd / officialCostUsd) * 100) };
 }
 
 /**

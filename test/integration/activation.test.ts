@@ -21,7 +21,7 @@ describe('activation', () => {
     const api = await extension.activate();
     assert.equal(extension.isActive, true);
     assert.ok(api, 'activate() returns the test API in ExtensionMode.Test');
-    for (const part of ['router', 'keys', 'settings', 'chatView', 'statusBar', 'modelsTree', 'alerts', 'log'] as const) {
+    for (const part of ['router', 'keys', 'settings', 'chatView', 'statusBar', 'modelsTree', 'alerts', 'log', 'monitor', 'budget', 'delivery', 'webhooks', 'health', 'sync'] as const) {
       assert.ok(api[part], `the test API has ${part}`);
     }
   });

@@ -42,8 +42,10 @@ export interface FleetSetup {
 }
 
 /**
- * Starts a fleet, points the `holysheep` endpoint at it and stores its key. Breakers and metrics
- * start clean, and backoff between passes is short so failing tests fail fast.
+ * Starts a fleet, points the `holysheep` endpoint at it and stores its key. Breakers, metrics,
+ * alerts and the budget start clean, and backoff between passes is short so failing tests fail
+ * fast. The health monitor's own timer is stopped: tests run its checks with `checkNow()`, so a
+ * check never lands between two of theirs.
  */
 export async function useFleet(api: TestApi): Promise<FleetSetup> {
   const fleet = new FakeFleet();
@@ -53,21 +55,69 @@ export async function useFleet(api: TestApi): Promise<FleetSetup> {
   await setSetting(api, 'retry.maxDelayMs', 20);
   await eventually(() => api.router.config.endpoints[0]?.baseUrl === baseUrl, 'the router to use the fleet');
   await api.keys.store('holysheep', fleet.apiKey);
-  api.router.resetBreakers();
-  api.router.resetMetrics();
+  api.monitor.stop();
+  resetHealth(api);
   return {
     fleet,
     async teardown() {
       api.chatView.stop();
       api.chatView.newChat();
-      for (const key of ['endpoints', 'models', 'retry.baseDelayMs', 'retry.maxDelayMs', 'routing.model', 'breaker.failureThreshold']) {
-        await settings().update(key, undefined, vscode.ConfigurationTarget.Global);
+      for (const key of ['endpoints', 'models', 'retry.baseDelayMs', 'retry.maxDelayMs', 'routing.model', 'breaker.failureThreshold', ...HEALTH_SETTINGS]) {
+        // Each write costs a round trip to the settings file: only the ones a test set.
+        if (settings().inspect(key)?.globalValue !== undefined) await settings().update(key, undefined, vscode.ConfigurationTarget.Global);
       }
       api.settings.reload();
       await api.keys.delete('holysheep');
-      api.router.resetBreakers();
-      api.router.resetMetrics();
+      resetHealth(api);
+      api.monitor.start();
       await fleet.close();
     },
   };
+}
+
+/** Settings of the monitor, alerts and budget that tests change. */
+export const HEALTH_SETTINGS = [
+  'monitor.intervalMs', 'monitor.degradedChecks', 'monitor.downChecks', 'monitor.reminderMs', 'monitor.probe',
+  'monitor.probeInitialDelayMs', 'monitor.probeMaxDelayMs', 'alerts.timeoutMs', 'budget.dailyUsd', 'budget.onExceeded',
+  'breaker.cooldownMs', 'health.errorWindow',
+];
+
+export interface RecordedNotifications {
+  errors: { message: string; actions: readonly string[] }[];
+  infos: string[];
+  /** Puts the real notifier back. */
+  restore(): void;
+}
+
+/** Replaces the editor's alert notifications with a recorder (nothing pops up). */
+export function recordNotifications(api: TestApi): RecordedNotifications {
+  const real = api.editorAlerts.notifier;
+  const recorded: RecordedNotifications = {
+    errors: [],
+    infos: [],
+    restore: () => {
+      api.editorAlerts.notifier = real;
+    },
+  };
+  api.editorAlerts.notifier = {
+    error: async (message, actions) => {
+      recorded.errors.push({ message, actions });
+      return undefined;
+    },
+    info: async (message) => {
+      recorded.infos.push(message);
+      return undefined;
+    },
+  };
+  return recorded;
+}
+
+/**
+ * Breakers, metrics, the monitor, alerts and downtime start clean (Reset Metrics and Breakers), and
+ * so does the budget's spend, which that command keeps on purpose.
+ */
+export function resetHealth(api: TestApi): void {
+  api.health.resetAll();
+  api.budget.reset();
+  api.editorAlerts.clear();
 }

@@ -37,11 +37,11 @@ describe('models tree and status bar', () => {
     await setup.teardown();
   });
 
-  it('lists every model and an Alerts section', () => {
+  it('lists every model, then the cost of today, an Alerts section and a Downtime section', () => {
     const roots = api.modelsTree.getChildren();
     const models = roots.filter((n): n is Extract<ModelsTreeNode, { kind: 'model' }> => n.kind === 'model').map((n) => n.model);
     assert.deepEqual(models, ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2']);
-    assert.equal(roots.at(-1)?.kind, 'alerts');
+    assert.deepEqual(roots.slice(models.length).map((n) => n.kind), ['cost', 'alerts', 'downtime']);
   });
 
   it('shows a failover in the failing model\'s metrics and the answer in the other\'s', async () => {
@@ -72,7 +72,11 @@ describe('models tree and status bar', () => {
     assert.match(String(item.contextValue), /\bbreakerTripped\b/);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'debug-disconnect');
     assert.match(metricsShown(api, 'deepseek-v3.2').get('Circuit breaker') ?? '', /open/i);
-    assert.ok(api.alerts.alerts.some((a) => a.severity === 'warning' && a.model === 'deepseek-v3.2'), 'a warning alert for the breaker');
+    // The health monitor, not the breaker event, raises the alert: two down checks in a row.
+    api.monitor.checkNow();
+    assert.equal(api.alerts.alerts.length, 0, 'one down check is not an alert yet');
+    api.monitor.checkNow();
+    assert.ok(api.alerts.alerts.some((a) => a.severity === 'critical' && a.model === 'deepseek-v3.2'), 'a critical alert for the model');
 
     await vscode.commands.executeCommand('holysheepRouter.resetBreakers');
     assert.equal(api.router.snapshot().find((s) => s.model === 'deepseek-v3.2')?.breaker, 'closed');
@@ -88,7 +92,9 @@ describe('models tree and status bar', () => {
     await eventually(() => (api.statusBar.backgroundColor as vscode.ThemeColor | undefined)?.id === 'statusBarItem.errorBackground', 'the error background');
     assert.match(api.statusBar.text, /\$\(error\)/);
     for (const model of ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2']) assert.match(api.statusBar.tooltip, new RegExp(model.replace('.', '\\.')));
-    assert.ok(api.alerts.alerts.some((a) => a.severity === 'critical'), 'a critical "no healthy model" alert');
+    api.monitor.checkNow();
+    api.monitor.checkNow();
+    assert.ok(api.alerts.alerts.some((a) => a.severity === 'critical' && a.kind === 'disaster'), 'a critical "no healthy model" alert');
     await setSetting(api, 'breaker.failureThreshold', undefined);
   });
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { eventually, extensionApi, setSetting } from './harness';
+import { HEALTH_SETTINGS, eventually, extensionApi, setSetting } from './harness';
 
 describe('settings', () => {
   let api: TestApi;
@@ -12,7 +12,7 @@ describe('settings', () => {
 
   afterEach(async () => {
     const settings = vscode.workspace.getConfiguration('holysheepRouter');
-    for (const key of ['routing.weights.cost', 'routing.model', 'breaker.failureThreshold', 'models']) {
+    for (const key of ['routing.weights.cost', 'routing.model', 'breaker.failureThreshold', 'models', ...HEALTH_SETTINGS]) {
       await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
     api.settings.reload();
@@ -45,6 +45,32 @@ describe('settings', () => {
     await setSetting(api, 'models', [{ id: 'gpt-4.1', tier: 'premium' }]);
     assert.equal(api.settings.problem?.field, 'models[gpt-4.1].tier');
     assert.equal(api.settings.problem?.settingId, 'holysheepRouter.models');
+  });
+
+  it('reads the monitor, alert and budget settings, with their bounds, and hands them to the engine live', async () => {
+    const contributed = (vscode.extensions.getExtension('holysheep.holysheep-router')!.packageJSON.contributes.configuration as { properties: Record<string, { scope?: string; minimum?: number; enum?: string[] }> }[])
+      .reduce<Record<string, { scope?: string; minimum?: number; enum?: string[] }>>((all, group) => ({ ...all, ...group.properties }), {});
+    const values: Record<string, unknown> = {
+      'monitor.intervalMs': 2000, 'monitor.degradedChecks': 4, 'monitor.downChecks': 3, 'monitor.reminderMs': 120_000, 'monitor.probe': 'completion',
+      'monitor.probeInitialDelayMs': 2000, 'monitor.probeMaxDelayMs': 9000, 'alerts.timeoutMs': 1500, 'budget.dailyUsd': 2.5, 'budget.onExceeded': 'cheapest',
+    };
+    for (const [key, value] of Object.entries(values)) {
+      assert.ok(contributed[`holysheepRouter.${key}`], `${key} is contributed`);
+      await setSetting(api, key, value);
+    }
+    const config = api.router.config;
+    assert.deepEqual(config.monitor, { intervalMs: 2000, reminderMs: 120_000, degradedChecks: 4, downChecks: 3, probe: 'completion', probeInitialDelayMs: 2000, probeMaxDelayMs: 9000 });
+    assert.deepEqual(config.alerts, { timeoutMs: 1500 });
+    assert.deepEqual(config.budget, { dailyUsd: 2.5, onExceeded: 'cheapest' });
+    assert.deepEqual([api.budget.config.dailyUsd, api.budget.config.onExceeded], [2.5, 'cheapest'], 'the budget tracker follows');
+    // Where a key or money is at stake, a workspace has no say.
+    for (const key of ['monitor.probe', 'budget.dailyUsd', 'budget.onExceeded']) assert.equal(contributed[`holysheepRouter.${key}`]?.scope, 'application', key);
+    assert.deepEqual(contributed['holysheepRouter.monitor.probe']?.enum, ['models', 'completion', 'off']);
+    assert.equal(contributed['holysheepRouter.monitor.intervalMs']?.minimum, 1000);
+    // Out of bounds: reported, and the last good value stays.
+    await setSetting(api, 'monitor.intervalMs', 10);
+    assert.equal(api.settings.problem?.settingId, 'holysheepRouter.monitor.intervalMs');
+    assert.equal(api.router.config.monitor.intervalMs, 2000);
   });
 
   it('rejects a routing.model that names no model', async () => {

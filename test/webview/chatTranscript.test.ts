@@ -27,6 +27,7 @@ describe('ChatTranscript', () => {
       model: 'deepseek-v3.2',
       failovers: [{ from: 'gpt-4.1', to: 'deepseek-v3.2', reason: 'RATE_LIMITED' }],
       stats: { endpoint: 'holysheep', latencyMs: 900, ttftMs: 200, promptTokens: 0, completionTokens: 3, tokensEstimated: false, costUsd: 0, officialCostUsd: 0 },
+      budgetNote: 'Only the cheapest model answered.',
     }));
     first.add({ kind: 'error', id: 'e1', code: 'RATE_LIMITED', title: 'Rate limited', message: 'Try again shortly.', actions: [{ action: 'retry', label: 'Retry' }] });
     await first.save();

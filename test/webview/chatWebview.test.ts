@@ -304,17 +304,25 @@ describe('chat webview (Chromium)', function () {
     assert.equal(await footer.locator('.footer-latency').textContent(), '1.24 s');
     assert.equal(await footer.locator('.footer-tokens').textContent(), '470 tokens');
     assert.equal(await footer.locator('.footer-cost').textContent(), '$0.0002');
+    // $0.00131 at the official price: the saving and its share, with the official price in the tooltip.
+    assert.equal(await footer.locator('.footer-saved').textContent(), 'saved $0.0011 (86 %)');
+    assert.match(await footer.locator('.footer-saved').getAttribute('title') ?? '', /official price would have cost \$0\.0013/);
+    assert.equal(await footer.locator('.footer-budget').count(), 0, 'no budget note while the budget allows every model');
 
     await page.post({ type: 'entryAdded', entry: user('u2', 'And a haiku?') }, { type: 'entryAdded', entry: done('a2', 'Four models wait.\nOne falls; the next takes the word.\nThe user sees none.', {
       model: 'gemini-2.5-flash',
       failovers: [{ from: 'gpt-4.1', to: 'claude-sonnet-4.5', reason: 'HTTP_503' }, { from: 'claude-sonnet-4.5', to: 'gemini-2.5-flash', reason: 'TIMEOUT' }],
       hedged: true,
       stats: { endpoint: 'holysheep', latencyMs: 3400, ttftMs: 2900, promptTokens: 80, completionTokens: 21, tokensEstimated: true, costUsd: 0.0000765, officialCostUsd: 0.000536 },
+      budgetNote: "Only the cheapest model answered: today's budget of $5.00 is used up.",
     }) });
     const second = page.page.locator('[data-entry-id="a2"] .answer-footer');
     assert.equal(await second.locator('.footer-failover').textContent(), 'gpt-4.1 → claude-sonnet-4.5 → gemini-2.5-flash · HTTP 503, timeout');
     assert.equal(await second.locator('.footer-tokens').textContent(), '~101 tokens (est.)');
     assert.equal(await second.locator('.footer-hedged').textContent(), 'hedged');
+    assert.equal(await second.locator('.footer-budget').textContent(), 'budget: cheapest model only');
+    assert.match(await second.locator('.footer-budget').getAttribute('title') ?? '', /budget of \$5\.00 is used up/);
+    assert.match(await second.locator('.footer-saved').getAttribute('title') ?? '', /estimated/);
     await page.screenshot('06-footer-failover');
   });
 
