@@ -1,6 +1,7 @@
 /** How numbers of the engine read in the status bar, the tree and messages. */
 import type { Health, ModelSnapshot } from '../core/metrics';
 import type { ModelConfig } from '../core/registry';
+import { formatUsd } from '../shared/money';
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '–';
@@ -10,13 +11,6 @@ export function formatMs(ms: number | undefined): string {
 export function formatPercent(rate: number): string {
   const percent = rate * 100;
   return `${percent < 10 && percent !== 0 ? percent.toFixed(1) : Math.round(percent)} %`;
-}
-
-/** Dollars with enough digits that one cheap answer does not read as $0.00. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
 }
 
 export function formatCount(n: number): string {

@@ -11,7 +11,8 @@ import type { Event } from '../core/events';
 import { buildHealthReport, type HealthReport } from '../core/healthReport';
 import type { ModelSnapshot } from '../core/metrics';
 import type { DowntimeEvent, MonitorCheck, MonitorState, Outage, ProbeReport } from '../core/monitor';
-import { formatPercent, formatUsd } from './format';
+import { formatPercent } from './format';
+import { formatUsd } from '../shared/money';
 import { mergeDowntime, type PeerToday } from './windowSync';
 
 export interface HealthServiceDeps {

@@ -9,7 +9,8 @@ import type { RouterConfig } from '../core/config';
 import type { Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
 import type { RoutingDecision } from '../core/routeEvents';
-import { DISPLAY_STATE_LABEL, describeBreaker, displayStateOf, formatMs, formatPercent, formatUsd } from './format';
+import { DISPLAY_STATE_LABEL, describeBreaker, displayStateOf, formatMs, formatPercent } from './format';
+import { formatUsd } from '../shared/money';
 import type { CostOverview } from './healthService';
 import { Throttle } from './throttle';
 

@@ -3,14 +3,15 @@
  * took, how many tokens, what it cost and what it saved against the official price.
  */
 import type { AnswerEntry, FailoverStepView } from '../shared/protocol';
+import { formatUsd } from '../shared/money';
 import { icon } from './icons';
 
 /** The engine's error codes as a person reads them in a failover path. */
 export function reasonLabel(code: string): string {
   const http = /^HTTP_(\d{3})$/.exec(code);
-  if (http) return `HTTP ${http[1]}`;
+  if (http) return `HTTP\u00a0${http[1]}`;
   switch (code) {
-    case 'RATE_LIMITED': return 'HTTP 429';
+    case 'RATE_LIMITED': return 'HTTP\u00a0429';
     case 'AUTH_FAILED': return 'key refused';
     case 'TIMEOUT': return 'timeout';
     case 'NETWORK': return 'network error';
@@ -40,12 +41,6 @@ export function formatDuration(ms: number): string {
 }
 
 /** Dollars with enough digits that one cheap answer does not read as $0.00. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
-}
-
 function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

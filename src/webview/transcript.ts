@@ -49,6 +49,8 @@ export class TranscriptView {
   /** Earliest time of the next render: a slow render spaces the next ones out, so typing stays responsive. */
   private nextRenderAt = 0;
   private atBottom = true;
+  /** Where our own scrollToBottom left the view, to tell its scroll event from the user's. */
+  private programmaticTop = -1;
   private readonly resizeObserver: ResizeObserver;
 
   constructor(private readonly callbacks: TranscriptCallbacks) {
@@ -68,12 +70,18 @@ export class TranscriptView {
       if (event.target instanceof Element && event.target.closest('a')) event.preventDefault();
     });
     this.element.addEventListener('scroll', () => {
-      this.atBottom = this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight <= BOTTOM_SLACK_PX;
+      // Only the user's own scrolling decides whether we follow the end: the event our own
+      // scrollToBottom caused can arrive after the content grew again, and would look like one.
+      if (this.element.scrollTop !== this.programmaticTop) {
+        this.atBottom = this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight <= BOTTOM_SLACK_PX;
+      }
       this.callbacks.onScroll();
     }, { passive: true });
-    // The input growing (or the view resizing) must not push the newest text out of sight.
+    // The input growing, the view resizing or the conversation growing (a restore laying out its
+    // code blocks) must not push the newest text out of sight.
     this.resizeObserver = new ResizeObserver(() => this.stickToBottom());
     this.resizeObserver.observe(this.element);
+    this.resizeObserver.observe(this.log);
     this.updateEmptyState();
   }
 
@@ -133,6 +141,8 @@ export class TranscriptView {
   setBusy(busy: boolean): void {
     this.busy = busy;
     this.updateRetry();
+    // Retry appears once the answer ends: keep it in view.
+    this.stickToBottom();
   }
 
   route(id: string, progress: RouteProgress): void {
@@ -198,11 +208,17 @@ export class TranscriptView {
   }
 
   private stickToBottom(): void {
+    if (this.views.size === 0) {
+      // The welcome text reads from its top.
+      this.element.scrollTop = 0;
+      return;
+    }
     if (this.atBottom) this.scrollToBottom();
   }
 
   private scrollToBottom(): void {
     this.element.scrollTop = this.element.scrollHeight;
+    this.programmaticTop = this.element.scrollTop;
     this.atBottom = true;
   }
 

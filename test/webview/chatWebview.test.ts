@@ -49,6 +49,11 @@ const SAMPLE_ANSWER = [
   '',
 ].join('\n');
 
+
+/** Text as read aloud: the footer keeps "HTTP 429" on one line with a no-break space. */
+function plain(text: string | null): string {
+  return (text ?? '').replace(/\u00a0/g, ' ');
+}
 describe('chat webview (Chromium)', function () {
   this.timeout(60_000);
   let browser: Browser;
@@ -254,7 +259,7 @@ describe('chat webview (Chromium)', function () {
     const partial: AnswerEntry = { ...streaming('a1'), text: 'The first half of the answer, ', model: 'deepseek-v3.2', failovers: [{ from: 'gpt-4.1', to: 'deepseek-v3.2', reason: 'HTTP_503' }] };
     await page.handshake({ entries: [user('u1', 'Go on.'), partial], busy: true });
     assert.equal(await page.page.locator('[data-entry-id="a1"]').getAttribute('aria-busy'), 'true');
-    assert.equal(await page.page.locator('[data-entry-id="a1"] .route-status').textContent(), 'gpt-4.1 → deepseek-v3.2 · HTTP 503');
+    assert.equal(plain(await page.page.locator('[data-entry-id="a1"] .route-status').textContent()), 'gpt-4.1 → deepseek-v3.2 · HTTP 503');
     await page.post({ type: 'delta', id: 'a1', text: 'and the second half.', reasoning: '' });
     await page.settle();
     assert.equal((await page.page.locator('[data-entry-id="a1"] .markdown').textContent())?.trim(), 'The first half of the answer, and the second half.');
@@ -294,16 +299,16 @@ describe('chat webview (Chromium)', function () {
       { type: 'route', id: 'a1', progress: { kind: 'failover', from: 'gpt-4.1', to: 'deepseek-v3.2', reason: 'RATE_LIMITED' } },
     );
     await page.settle();
-    assert.match(await page.page.locator('[data-entry-id="a1"] .route-status').textContent() ?? '', /gpt-4\.1 failed \(HTTP 429\): asking deepseek-v3\.2/);
+    assert.match(plain(await page.page.locator('[data-entry-id="a1"] .route-status').textContent()), /gpt-4\.1 failed \(HTTP 429\): asking deepseek-v3\.2/);
     await page.screenshot('05-failing-over');
     const text = 'The router retries on **429** and **5xx**, moving to the next model at once and backing off only between passes.';
     await stream(page, 'a1', text, done('a1', text, { failovers: [{ from: 'gpt-4.1', to: 'deepseek-v3.2', reason: 'RATE_LIMITED' }] }));
     const footer = page.page.locator('[data-entry-id="a1"] .answer-footer');
-    assert.equal(await footer.locator('.footer-failover').textContent(), 'gpt-4.1 → deepseek-v3.2 · HTTP 429');
+    assert.equal(plain(await footer.locator('.footer-failover').textContent()), 'gpt-4.1 → deepseek-v3.2 · HTTP 429');
     assert.equal(await footer.locator('.footer-model').textContent(), 'deepseek-v3.2');
     assert.equal(await footer.locator('.footer-latency').textContent(), '1.24 s');
     assert.equal(await footer.locator('.footer-tokens').textContent(), '470 tokens');
-    assert.equal(await footer.locator('.footer-cost').textContent(), '$0.0002');
+    assert.equal(await footer.locator('.footer-cost').textContent(), '$0.00019');
     // $0.00131 at the official price: the saving and its share, with the official price in the tooltip.
     assert.equal(await footer.locator('.footer-saved').textContent(), 'saved $0.0011 (86 %)');
     assert.match(await footer.locator('.footer-saved').getAttribute('title') ?? '', /official price would have cost \$0\.0013/);
@@ -317,7 +322,7 @@ describe('chat webview (Chromium)', function () {
       budgetNote: "Only the cheapest model answered: today's budget of $5.00 is used up.",
     }) });
     const second = page.page.locator('[data-entry-id="a2"] .answer-footer');
-    assert.equal(await second.locator('.footer-failover').textContent(), 'gpt-4.1 → claude-sonnet-4.5 → gemini-2.5-flash · HTTP 503, timeout');
+    assert.equal(plain(await second.locator('.footer-failover').textContent()), 'gpt-4.1 → claude-sonnet-4.5 → gemini-2.5-flash · HTTP 503, timeout');
     assert.equal(await second.locator('.footer-tokens').textContent(), '~101 tokens (est.)');
     assert.equal(await second.locator('.footer-hedged').textContent(), 'hedged');
     assert.equal(await second.locator('.footer-budget').textContent(), 'budget: cheapest model only');
