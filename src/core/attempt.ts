@@ -4,6 +4,7 @@
  * the first token within `firstTokenMs`, and no silence longer than `idleMs` once content started.
  */
 import type { Dispatcher } from 'undici';
+import { AbortSwitch, type AbortLike } from './abortSwitch';
 import type { ChatMessage } from './chat';
 import { RouterError, isRouterError } from './errors';
 import type { EndpointConfig, ModelConfig } from './registry';
@@ -22,7 +23,7 @@ export interface AttemptSpec {
   firstTokenMs: number;
   idleMs: number;
   /** The whole request's signal: aborting it aborts this attempt. */
-  parent: AbortSignal;
+  parent: AbortLike;
 }
 
 export type TokenEvent = { kind: 'content' | 'reasoning'; text: string };
@@ -37,7 +38,7 @@ export interface AttemptOutcome {
 
 export class Attempt {
   readonly startedAt = Date.now();
-  readonly controller = new AbortController();
+  readonly controller = new AbortSwitch();
   /** Settles when the first content or reasoning token arrives, or rejects when the attempt fails before it. */
   readonly firstToken: Promise<void>;
   ttftMs: number | undefined;
@@ -45,6 +46,11 @@ export class Attempt {
   reasoning = '';
   /** The answer text handed to the sink: what the user saw, kept when the request ends early. */
   delivered = '';
+  /**
+   * Called with the first token, before it is emitted. The router decides the race right there,
+   * so the winner's first token reaches the user now rather than a few promise hops later.
+   */
+  onFirstToken: ((attempt: Attempt) => void) | undefined;
   /** Set once the router has decided this attempt's tokens go to the user. */
   private sink: ((event: TokenEvent) => void) | undefined;
   private pending: TokenEvent[] = [];
@@ -102,6 +108,7 @@ export class Attempt {
             clearTimeout(firstTokenTimer);
             idleTimer = setTimeout(() => this.abort(this.stalled()), spec.idleMs);
             this.resolveFirst();
+            this.onFirstToken?.(this);
           }
           this.emit({ kind: event.kind, text: event.text });
           break;

@@ -2,6 +2,7 @@
  * Waiting between retries: `Retry-After` and abortable sleeps. The backoff curve itself
  * (exponential, decorrelated jitter, capped) comes from cockatiel; see router.ts.
  */
+import type { AbortLike } from './abortSwitch';
 import { RouterError } from './errors';
 
 /**
@@ -18,7 +19,7 @@ export function parseRetryAfter(value: string | undefined | null, now = Date.now
 }
 
 /** Resolves after `ms`, or rejects with CANCELLED as soon as `signal` aborts (and clears the timer). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortLike): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(cancelled());

@@ -5,7 +5,8 @@
  */
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Dispatcher } from 'undici';
-import { Attempt, type AttemptOutcome } from './attempt';
+import { AbortSwitch } from './abortSwitch';
+import { Attempt, type AttemptOutcome, type TokenEvent } from './attempt';
 import { cancelled, sleep } from './backoff';
 import { CircuitBreakers, type BreakerChange, type BreakerSnapshot } from './breakers';
 import { cheapestOnly, type BudgetGate } from './budget';
@@ -49,7 +50,7 @@ type RaceEvent =
 interface RequestState {
   request: ChatRequest;
   keys: Map<string, string>;
-  signal: AbortSignal;
+  signal: AbortSwitch;
   emit: (event: RouteEvent) => void;
   /** Endpoints whose key was refused during this request: none of their models are tried again. */
   refusedEndpoints: Set<string>;
@@ -114,7 +115,7 @@ export class Router implements Disposable {
   async chat(request: ChatRequest, options: RouteOptions = {}): Promise<ChatResult> {
     const started = Date.now();
     const emit = (event: RouteEvent) => options.onEvent?.(event);
-    const controller = new AbortController();
+    const controller = new AbortSwitch();
     const onAbort = () => controller.abort(cancelled());
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -145,7 +146,13 @@ export class Router implements Disposable {
       let backoff: IBackoff<unknown> | undefined;
       for (let pass = 0; pass < this.cfg.retry.maxAttempts; pass++) {
         let ranked = this.rank(state, fixedModel, quality);
-        if (pass === 0) this.log('debug', `Routing decision: ${describeDecision(ranked)}`);
+        if (pass === 0) {
+          const first = ranked;
+          const describe = () => this.log('debug', `Routing decision: ${describeDecision(first)}`);
+          // With a model to send to, described a microtask later, once that request is on the wire.
+          if (first.candidates.length) queueMicrotask(describe);
+          else describe();
+        }
         // Waiting out a Retry-After is not a pass: no model was tried. Each wait lets at least one
         // model's Retry-After expire, and no new one can arrive meanwhile, so this ends.
         while (ranked.candidates.length === 0) {
@@ -253,8 +260,17 @@ export class Router implements Disposable {
     const running: Attempt[] = [];
     const deadlinePassed = new Set<Attempt>();
     const outcomes = new Map<Attempt, Promise<AttemptOutcome>>();
+    const sink = (token: TokenEvent) => state.emit(token.kind === 'content' ? { type: 'delta', text: token.text } : { type: 'reasoning', text: token.text });
+    // The first attempt to produce a token wins, and is the one the race below settles on; it
+    // starts streaming to the user from inside that first token's callback.
+    let claimed: Attempt | undefined;
+    const claim = (attempt: Attempt) => {
+      if (claimed) return;
+      claimed = attempt;
+      attempt.attach(sink);
+    };
 
-    /** Starts the next usable candidate; `announce` runs first, so events read in order. */
+    /** Starts the next usable candidate; `announce` runs before its `attempt` event, so events read in order. */
     const startNext = (announce?: (modelId: string) => void): Attempt | undefined => {
       while (queue.length) {
         const candidate = queue.shift()!;
@@ -264,12 +280,15 @@ export class Router implements Disposable {
         if (!model || !endpoint || !key || state.refusedEndpoints.has(model.endpoint)) continue;
         // The breaker may have changed since ranking (another request's probe, a failure just now).
         if (this.breakers.unavailableReason(model.id)) continue;
-        announce?.(model.id);
         const attempt = this.startAttempt(state, model, endpoint, key);
+        attempt.onFirstToken = claim;
         running.push(attempt);
         outcomes.set(attempt, this.breakers.execute(model.id, () => attempt.run()));
         // The outcome is consumed below or by `settle`; never leave a rejection unhandled.
         outcomes.get(attempt)!.catch(() => undefined);
+        // The request is on the wire: announce it while the provider thinks, not before.
+        announce?.(model.id);
+        state.emit({ type: 'attempt', model: model.id, endpoint: endpoint.id, attempt: attempt.number });
         return attempt;
       }
       return undefined;
@@ -299,7 +318,7 @@ export class Router implements Disposable {
       clearTimeout(timer);
 
       if (event.kind === 'token') {
-        const winner = event.attempt;
+        const winner = claimed ?? event.attempt;
         for (const loser of running.filter((a) => a !== winner)) {
           // A loser past its first-token deadline counts as a timeout would. A backup that was
           // simply beaten before its own deadline did nothing wrong: cancelled, not blamed.
@@ -309,7 +328,7 @@ export class Router implements Disposable {
           outcomes.get(loser)!.catch((error: unknown) => this.recordFailure(loser, asRouterError(error, loser)));
         }
         running.splice(0, running.length, winner);
-        winner.attach((token) => state.emit(token.kind === 'content' ? { type: 'delta', text: token.text } : { type: 'reasoning', text: token.text }));
+        if (winner !== claimed) winner.attach(sink);
         try {
           const outcome = await outcomes.get(winner)!;
           this.recordSuccess(winner, outcome);
@@ -381,7 +400,6 @@ export class Router implements Disposable {
 
   private startAttempt(state: RequestState, model: ModelConfig, endpoint: EndpointConfig, apiKey: string): Attempt {
     state.attempts++;
-    state.emit({ type: 'attempt', model: model.id, endpoint: endpoint.id, attempt: state.attempts });
     return new Attempt({
       dispatcher: this.dispatcher,
       endpoint,

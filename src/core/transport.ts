@@ -4,6 +4,7 @@
  * Every error leaves here typed and with keys redacted.
  */
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { AbortSwitch } from './abortSwitch';
 import { parseRetryAfter } from './backoff';
 import type { ChatMessage } from './chat';
 import { RouterError, codeForStatus, isRouterError, redact } from './errors';
@@ -27,7 +28,7 @@ export interface StreamRequest {
   messages: ChatMessage[];
   maxTokens?: number;
   temperature?: number;
-  signal: AbortSignal;
+  signal: AbortSignal | AbortSwitch;
   headersTimeoutMs: number;
 }
 
@@ -112,7 +113,7 @@ async function readErrorBody(body: Dispatcher.ResponseData['body']): Promise<str
 }
 
 /** Maps undici and socket failures to our codes. An abort we caused carries its own reason. */
-export function transportError(error: unknown, signal: AbortSignal, req: { endpoint: EndpointConfig; model?: string; apiKey: string }, phase: string): RouterError {
+export function transportError(error: unknown, signal: Pick<AbortSignal, 'aborted' | 'reason'>, req: { endpoint: EndpointConfig; model?: string; apiKey: string }, phase: string): RouterError {
   if (signal.aborted && isRouterError(signal.reason)) return signal.reason;
   if (isRouterError(error)) return error;
   const code = (error as { code?: string } | undefined)?.code;
