@@ -9,30 +9,13 @@
 import type * as vscode from 'vscode';
 import type { BreakerChange } from '../core/breakers';
 import type { RouterConfig } from '../core/config';
-import type { ErrorCode } from '../core/errors';
 import { Emitter, type Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
 import type { RoutingDecision } from '../core/routeEvents';
 
 /** The part of a model's metrics that is kept: counters, last times, and the latest percentiles. */
-export interface MetricSummary {
-  requests: number;
-  failures: number;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
-  officialCostUsd: number;
-  failovers: number;
-  hedges: number;
-  lastSuccess?: number;
-  lastFailure?: number;
-  lastError?: ErrorCode;
-  avgLatencyMs?: number;
-  latencyP50Ms?: number;
-  latencyP95Ms?: number;
-  ttftP50Ms?: number;
-  ttftP95Ms?: number;
-}
+export type MetricSummary = Pick<ModelSnapshot,
+  | (typeof COUNTERS)[number] | (typeof SAMPLES)[number] | 'lastSuccess' | 'lastFailure' | 'lastError'>;
 
 export type MetricSummaries = Record<string, MetricSummary>;
 
