@@ -4,31 +4,21 @@
  * plug in. A benchmark, not a test: a missed target is reported, never a failing exit code.
  *
  *   node --expose-gc out/bench/bench.js [--quick] [--rounds=N] [--fleet=child|inline] [--only=name,name]
+ *     names: ttft, throughput, failover, hedge, heap, render, activation, package
  *
  * Progress goes to stderr; stdout is the table, then the missed targets, then (last line) one
  * JSON object with every figure, its sample count and its spread.
  */
-import { extensionBundle } from './artifacts';
+import { activationBench } from './activationBench';
+import { packaging } from './artifacts';
 import { engineMeasurements, scriptFleet } from './engineBench';
 import { startFleet } from './fleetHandle';
-import { notMeasured, verdict, type BenchContext, type Figure, type Measurement } from './measurement';
+import { verdict, type BenchContext, type Figure, type Measurement } from './measurement';
+import { renderBench } from './renderBench';
 import { formatTable, jsonLine, machine } from './report';
 
-/** Figures measured elsewhere (webview in Chromium, activation in the VS Code host, packaging). */
-const pending: Measurement = {
-  name: 'pending',
-  async run() {
-    return [
-      notMeasured('render_ratio_vs_single_render', '×', { kind: 'max', value: 3 }, 'webview rendering bench not plugged in yet'),
-      notMeasured('render_longest_task_ms', 'ms', { kind: 'max', value: 50 }, 'webview rendering bench not plugged in yet'),
-      notMeasured('activation_ms', 'ms', { kind: 'max', value: 50 }, 'needs the VS Code extension host; not plugged in yet'),
-      notMeasured('vsix_kb', 'KB', undefined, 'packaging (vsce) not plugged in yet'),
-    ];
-  },
-};
-
 /** In table order. Another measurement is one more entry here. */
-const MEASUREMENTS: readonly Measurement[] = [...engineMeasurements, extensionBundle, pending];
+const MEASUREMENTS: readonly Measurement[] = [...engineMeasurements, renderBench, packaging, activationBench];
 
 interface Args {
   quick: boolean;
@@ -62,7 +52,7 @@ async function main(): Promise<void> {
       progress: (message) => process.stderr.write(`[bench] ${message}\n`),
     };
     for (const measurement of MEASUREMENTS) {
-      if (args.only && !args.only.has(measurement.name) && measurement !== pending) continue;
+      if (args.only && !args.only.has(measurement.name)) continue;
       ctx.progress(`${measurement.name}…`);
       try {
         figures.push(...(await measurement.run(ctx)));

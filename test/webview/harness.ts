@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { chatViewHtml, createNonce } from '../../src/host/chatViewHtml';
 import type { HostMessage, StateMessage, WebviewMessage } from '../../src/shared/protocol';
 
@@ -352,40 +352,171 @@ export function renderStats(chat: ChatPage): Promise<RenderStats> {
 }
 
 export interface StreamVsSingle {
-  /** Time the view spent rendering the answer while it streamed (all frames plus the end). */
+  /** Time the view spent rendering the answer while it streamed (all frames plus the end), by its own counters. */
   streamRenderMs: number;
-  /** The longest single update while streaming. */
+  /** The longest single update while streaming (the view's own counter, over this stream only). */
   maxStreamRenderMs: number;
-  /** Time to render the same text in one go, as a restored answer. */
+  /** Wall time to render the same text in one go, as a restored answer (synchronous part). */
   singleRenderMs: number;
-  /** streamRenderMs / singleRenderMs: near 1 when streaming costs what one render costs. */
+  /** streamRenderMs / singleRenderMs (the view's own counters; see scriptRatio for Chromium's). */
   ratio: number;
-  /** Long tasks (> 50 ms) the page reported while streaming, in ms. */
+  /** Long tasks (> 50 ms) the page reported while streaming, in ms (PerformanceObserver 'longtask'). */
   longTasksMs: number[];
   timing: StreamTiming;
   /** The streamed DOM equals the single render's. */
   identical: boolean;
+  /**
+   * Chromium's own accounting (CDP Performance.getMetrics `ScriptDuration`, main thread): all
+   * script run in the page from the first delta to the rendered end (message handling included,
+   * and the harness's own pacing timers, which are tiny next to it; see measureHarnessOverhead).
+   */
+  scriptStreamMs: number;
+  /** The same metric around one render of the final answer (dispatch, render, two frames). */
+  scriptSingleMs: number;
+  /** scriptStreamMs / scriptSingleMs. */
+  scriptRatio: number;
+  /** Longest main-thread task (trace RunTask events of the page's renderer) during the stream; undefined without `trace`. */
+  longestTaskMs?: number;
+  /** Main-thread tasks seen in the trace during the stream. */
+  tasks?: number;
+}
+
+export interface StreamOptions {
+  /** Delta messages per event-loop task when not paced (default 25). */
+  perTask?: number;
+  /** Pace the deltas at this many tokens per second (chunk i is due when its cumulative tokens are). Default: as fast as possible. */
+  tokensPerSecond?: number;
+  /** Tokens in each chunk (for pacing); default: `tokenize(chunk).length`. */
+  chunkTokenCounts?: readonly number[];
+  /** Record a Chromium trace of the stream to find its longest main-thread task. */
+  trace?: boolean;
+}
+
+/** The page's cumulative main-thread script time (CDP Performance metrics), in ms. */
+async function scriptDurationMs(chat: ChatPage): Promise<number> {
+  let session = cdpSessions.get(chat.page);
+  if (!session) {
+    session = await chat.page.context().newCDPSession(chat.page);
+    await session.send('Performance.enable');
+    cdpSessions.set(chat.page, session);
+  }
+  const { metrics } = await session.send('Performance.getMetrics');
+  const found = metrics.find((m) => m.name === 'ScriptDuration');
+  if (!found) throw new Error('Chromium reported no ScriptDuration metric');
+  return found.value * 1000;
+}
+const cdpSessions = new WeakMap<Page, CDPSession>();
+
+/** Due times (ms from the start) of each chunk when tokens arrive at `tokensPerSecond`. */
+function dueTimes(chunks: readonly string[], options: StreamOptions): number[] | undefined {
+  if (!options.tokensPerSecond) return undefined;
+  const counts = options.chunkTokenCounts ?? chunks.map((c) => Math.max(1, tokenize(c).length));
+  let tokens = 0;
+  return counts.map((n) => {
+    tokens += n;
+    return (tokens / options.tokensPerSecond!) * 1000;
+  });
+}
+
+/** Streams chunks (paced or not) and ends the answer, inside the page. */
+function runStream(chat: ChatPage, id: string, chunks: readonly string[], final: HostMessage | undefined, perTask: number, due: number[] | undefined, dispatch = true): Promise<StreamTiming> {
+  return chat.page.evaluate(async ({ id, chunks, final, perTask, due, dispatch }) => {
+    let frames = 0;
+    let longest = 0;
+    let last = performance.now();
+    let watching = true;
+    const tick = (now: number) => {
+      frames++;
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (watching) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const started = performance.now();
+    const send = (i: number) => {
+      if (dispatch) window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id, text: chunks[i], reasoning: '' } }));
+    };
+    if (due) {
+      // Each wake-up delivers the chunks that are due, then sleeps until the next one is.
+      for (let i = 0; i < chunks.length;) {
+        const now = performance.now() - started;
+        while (i < chunks.length && due[i]! <= now) send(i++);
+        if (i < chunks.length) await new Promise((resolve) => setTimeout(resolve, Math.max(0, due[i]! - (performance.now() - started))));
+      }
+    } else {
+      for (let i = 0; i < chunks.length; i++) {
+        send(i);
+        if (i % perTask === perTask - 1) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+    if (final && dispatch) window.dispatchEvent(new MessageEvent('message', { data: final }));
+    await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+    watching = false;
+    return { totalMs: performance.now() - started, longestFrameGapMs: longest, frames };
+  }, { id, chunks, final, perTask, due, dispatch });
 }
 
 /**
- * For the benchmark: streams `text` in `chunks` into a fresh answer, then renders the same text
- * once, and compares the work. Needs a page that has done its handshake.
+ * Script time the harness itself costs for a paced stream (its timers and frame watcher, no
+ * messages dispatched): subtract it from scriptStreamMs to get the view's share alone.
  */
-export async function measureStreamVsSingle(chat: ChatPage, text: string, chunks: readonly string[], perTask = 25): Promise<StreamVsSingle> {
+export async function measureHarnessOverhead(chat: ChatPage, chunks: readonly string[], options: StreamOptions = {}): Promise<number> {
+  const before = await scriptDurationMs(chat);
+  await runStream(chat, 'none', chunks, undefined, options.perTask ?? 25, dueTimes(chunks, options), false);
+  return (await scriptDurationMs(chat)) - before;
+}
+
+/** Longest RunTask on the renderer main thread(s) of a Chromium trace, and how many there were. */
+export function longestTask(trace: Buffer): { longestMs: number; tasks: number } {
+  const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents ?? [];
+  const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  let longestUs = 0;
+  let tasks = 0;
+  for (const e of events) {
+    if (e.ph !== 'X' || (e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') || !mainThreads.has(`${e.pid}:${e.tid}`)) continue;
+    tasks++;
+    if ((e.dur ?? 0) > longestUs) longestUs = e.dur ?? 0;
+  }
+  return { longestMs: longestUs / 1000, tasks };
+}
+interface TraceEvent { ph: string; name: string; pid: number; tid: number; dur?: number; args?: { name?: string } }
+
+/**
+ * For the benchmark: streams `text` in `chunks` into a fresh answer, then renders the same text
+ * once, and compares the work, both by the view's own counters and by Chromium's (CDP script time,
+ * trace tasks). Needs a page that has done its handshake.
+ */
+export async function measureStreamVsSingle(chat: ChatPage, text: string, chunks: readonly string[], optionsOrPerTask: StreamOptions | number = {}): Promise<StreamVsSingle> {
+  const options: StreamOptions = typeof optionsOrPerTask === 'number' ? { perTask: optionsOrPerTask } : optionsOrPerTask;
   const id = `bench-${Date.now()}`;
   await chat.post({ type: 'entryAdded', entry: { kind: 'answer', id, text: '', reasoning: '', status: 'streaming', failovers: [], hedged: false } });
-  await chat.page.evaluate(() => { (window as unknown as { __longTasks: number[] }).__longTasks.length = 0; });
+  await chat.page.evaluate(() => {
+    (window as unknown as { __longTasks: number[] }).__longTasks.length = 0;
+    // Per-stream maximum, not the page's lifetime one.
+    (window as unknown as { __holysheepRenderStats: RenderStats }).__holysheepRenderStats.maxStreamRenderMs = 0;
+  });
   const before = await renderStats(chat);
   const final: HostMessage = { type: 'answerEnded', entry: { kind: 'answer', id, text, reasoning: '', status: 'done', failovers: [], hedged: false } };
-  const timing = await streamAnswer(chat, id, chunks, final, perTask);
+  const browser = chat.page.context().browser();
+  const trace = options.trace && browser ? browser : undefined;
+  if (trace) await trace.startTracing(chat.page, { categories: ['disabled-by-default-devtools.timeline', 'toplevel', '__metadata'] });
+  const scriptBefore = await scriptDurationMs(chat);
+  const timing = await runStream(chat, id, chunks, final, options.perTask ?? 25, dueTimes(chunks, options));
+  const scriptStreamMs = (await scriptDurationMs(chat)) - scriptBefore;
+  const tasks = trace ? longestTask(await trace.stopTracing()) : undefined;
   const after = await renderStats(chat);
   const longTasksMs = await chat.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
   const singleId = `${id}-single`;
-  const singleRenderMs = await chat.page.evaluate(({ singleId, text }) => {
+  const singleBefore = await scriptDurationMs(chat);
+  const singleRenderMs = await chat.page.evaluate(async ({ singleId, text }) => {
     const started = performance.now();
     window.dispatchEvent(new MessageEvent('message', { data: { type: 'entryAdded', entry: { kind: 'answer', id: singleId, text, reasoning: '', status: 'done', failovers: [], hedged: false } } }));
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+    return ms;
   }, { singleId, text });
+  const scriptSingleMs = (await scriptDurationMs(chat)) - singleBefore;
   const html = (entryId: string) => chat.page.locator(`[data-entry-id="${entryId}"] .markdown`).innerHTML();
   const streamRenderMs = after.streamRenderMs - before.streamRenderMs;
   return {
@@ -396,5 +527,10 @@ export async function measureStreamVsSingle(chat: ChatPage, text: string, chunks
     longTasksMs,
     timing,
     identical: (await html(id)) === (await html(singleId)),
+    scriptStreamMs,
+    scriptSingleMs,
+    scriptRatio: scriptStreamMs / Math.max(scriptSingleMs, 0.001),
+    longestTaskMs: tasks?.longestMs,
+    tasks: tasks?.tasks,
   };
 }
