@@ -105,12 +105,15 @@ export class Attempt {
           else this.reasoning += event.text;
           if (this.ttftMs === undefined) {
             this.ttftMs = Date.now() - this.startedAt;
-            clearTimeout(firstTokenTimer);
-            idleTimer = setTimeout(() => this.abort(this.stalled()), spec.idleMs);
             this.resolveFirst();
             this.onFirstToken?.(this);
+            // The first token goes out before the timers are swapped: that is what the user waits for.
+            this.emit(event);
+            clearTimeout(firstTokenTimer);
+            idleTimer = setTimeout(() => this.abort(this.stalled()), spec.idleMs);
+            break;
           }
-          this.emit({ kind: event.kind, text: event.text });
+          this.emit(event);
           break;
         case 'usage':
           usage = { promptTokens: event.promptTokens, completionTokens: event.completionTokens };

@@ -186,8 +186,9 @@ export class Router implements Disposable {
     } finally {
       clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onAbort);
-      // Anything still running (a hedge loser, a cancelled attempt) stops now.
-      if (!controller.signal.aborted) controller.abort(cancelled());
+      // Anything still running (a hedge loser, a cancelled attempt) stops now. With no listener left
+      // there is nothing to stop, and building the reason (an Error and its stack) costs ~10 µs.
+      if (!controller.signal.aborted && controller.listenerCount('abort') > 0) controller.abort(cancelled());
     }
   }
 

