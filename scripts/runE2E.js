@@ -159,15 +159,22 @@ async function main() {
     // The user's settings, as a person would write them: the relay pointed at the fleet, short
     // backoff so a failover test does not wait. Auto scores on price and errors only, so which
     // model it picks does not depend on how fast a loaded machine streamed the previous answer.
+    // The health monitor checks every second (its minimum), breakers open after two failures and
+    // cool down in three seconds, so an outage and its recovery show within seconds, not minutes.
     // The key itself is typed into the UI by the suite.
-    seedUserSettings(userDataDir, {
+    const userSettings = {
       'holysheepRouter.endpoints': [{ id: 'holysheep', baseUrl: fleet.baseUrl }],
       'holysheepRouter.retry.baseDelayMs': 20,
       'holysheepRouter.retry.maxDelayMs': 200,
       'holysheepRouter.routing.weights.latency': 0,
+      'holysheepRouter.monitor.intervalMs': 1000,
+      'holysheepRouter.monitor.probeInitialDelayMs': 1000,
+      'holysheepRouter.breaker.failureThreshold': 2,
+      'holysheepRouter.breaker.cooldownMs': 3000,
       'workbench.tips.enabled': false,
       'extensions.ignoreRecommendations': true,
-    });
+    };
+    seedUserSettings(userDataDir, userSettings);
 
     server = await timed('start code-server', () => startServer({
       host, mode: 'code-server', userDataDir, extensionsDir, workspace, logFile: path.join(RESULTS, 'code-server.log'),
@@ -184,7 +191,7 @@ async function main() {
     });
     page.on('pageerror', (error) => consoleLog.write(`[uncaught] ${error.stack ?? error.message}\n`));
 
-    globalThis[CONTEXT_KEY] = { page, fleet, serverUrl: `${server.url}/`, workspace, userDataDir, resultsDir: RESULTS };
+    globalThis[CONTEXT_KEY] = { page, fleet, serverUrl: `${server.url}/`, workspace, userDataDir, userSettings, resultsDir: RESULTS };
     const failures = await timed('mocha suite (the steps)', () => runMocha());
     // Interrupted or out of time: the steps failed because everything was being stopped under them.
     if (abandoned) return new Promise(() => undefined); // abandon() exits once the clean-up is done

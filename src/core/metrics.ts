@@ -156,6 +156,15 @@ export class ModelMetrics {
     return this.outcomes.mean() ?? 0;
   }
 
+  /**
+   * A breaker that closes again has proven the model works: the failures of the outage no longer
+   * describe it, and keeping them would leave it "down" (and last in the ranking) for dozens of
+   * answers after it recovered.
+   */
+  forgetOutcomes(): void {
+    this.outcomes = new RingBuffer(this.outcomes.capacity);
+  }
+
   resize(errorWindow: number): void {
     if (errorWindow !== this.outcomes.capacity) this.outcomes = new RingBuffer(errorWindow);
   }

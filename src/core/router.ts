@@ -86,6 +86,7 @@ export class Router implements Disposable {
     this.budget = options.budget;
     this.breakers.onDidChange(({ model, state }) => {
       this.log(state === 'open' ? 'warn' : 'info', `Circuit breaker of ${model} is now ${state}.`);
+      if (state === 'closed') this.metrics.get(model)?.forgetOutcomes();
       const snapshot = this.snapshotOf(model);
       if (snapshot) this.modelChanged.fire(snapshot);
     });

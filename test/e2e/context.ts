@@ -15,6 +15,8 @@ export interface E2EContext {
   readonly workspace: string;
   /** code-server's user-data dir (User/settings.json lives here). */
   readonly userDataDir: string;
+  /** What was seeded into User/settings.json before the workbench started (the quiet defaults of scripts/testHost.js aside). */
+  readonly userSettings: Readonly<Record<string, unknown>>;
   /** test-results/e2e: screenshots go here. */
   readonly resultsDir: string;
 }

@@ -350,4 +350,168 @@ describe('HolySheep Router end to end (packaged .vsix in code-server, driven in 
     assert.equal(await wb.chat.locator('.key-cta').isVisible(), false);
     await wb.screenshot('12-after-reload');
   });
+
+  /** A number the run seeded into the user's settings (scripts/runE2E.js): the suite times itself by them. */
+  function setting(key: string): number {
+    const value = ctx.userSettings[`holysheepRouter.${key}`];
+    assert.equal(typeof value, 'number', `scripts/runE2E.js seeds holysheepRouter.${key}`);
+    return value as number;
+  }
+
+  /** What the notification toasts say now, for assertion messages. */
+  function toastTexts(): Promise<string[]> {
+    return wb.toasts.evaluateAll((elements) => elements.map((e) => (e as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+  }
+
+  /** Polls `read` until `accept` takes its value; a value seen on screen, not a guess at timing. */
+  async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (accept(value)) return value;
+      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+      await wb.page.waitForTimeout(100);
+    }
+  }
+
+  const OUTAGE_QUESTION = 'Is anyone there?';
+  /** When step 10's last request failed: the breakers' cool-down, which step 11 waits out, runs from about then. */
+  let lastFailureAt = 0;
+
+  it('10. the fleet takes every model down: the chat shows the error, then a notification, a red status bar and CRITICAL alerts in the tree', async () => {
+    const intervalMs = setting('monitor.intervalMs');
+    const downChecks = 2; // holysheepRouter.monitor.downChecks, left at its default
+    // Read, dismissed: a toast from earlier steps would muddle what this step shows.
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await wb.toasts.first().waitFor({ state: 'hidden' });
+    await wb.revealTreeRow(MODELS[0]); // the tree from its top: the four model rows in view
+    ctx.fleet.reset();
+    everyModel(ctx, { status: 500 });
+
+    const breakerOpen = (model: string) => wb.treeRow(model).and(wb.page.locator('[aria-label*=", breaker open,"]'));
+    const everyBreakerOpen = () => Promise.all(MODELS.map((m) => breakerOpen(m).waitFor({ timeout: 3000 }))).then(() => true, () => false);
+    for (let ask = 1; ; ask++) {
+      const errors = await wb.errorEntries.count();
+      if (ask === 1) {
+        await wb.composerInput.click();
+        await wb.composerInput.pressSequentially(OUTAGE_QUESTION);
+      }
+      // Asking again is sending what the failed request put back in the input.
+      assert.equal(await wb.sendDraft(), OUTAGE_QUESTION);
+      const error = wb.errorEntries.nth(errors);
+      await error.waitFor();
+      await wb.waitForIdle();
+      lastFailureAt = Date.now();
+      // The question stays in the conversation, and is back in the input to send again.
+      await wb.userEntries.last().filter({ hasText: OUTAGE_QUESTION }).waitFor();
+      await wb.entries.last().and(error).waitFor();
+      await eventually(() => wb.composerInput.inputValue(), (v) => v === OUTAGE_QUESTION, 5000, 'the composer holds the question again');
+      // The error says what happened, with its code.
+      const code = (await error.locator('.error-code').textContent())?.trim() ?? '';
+      assert.match(code, /^(ALL_MODELS_UNAVAILABLE|MAX_RETRIES)$/, `the error's code (${await error.innerText()})`);
+      assert.ok(((await error.locator('.error-title').textContent()) ?? '').trim().length > 0, 'the error has a title');
+      const message = (await error.locator('.error-message').textContent()) ?? '';
+      for (const model of MODELS) assert.ok(message.includes(model), `the error names ${model}: ${message}`);
+      assert.equal(await error.getByRole('button', { name: 'Retry' }).isVisible(), true);
+      if (await everyBreakerOpen()) break;
+      assert.ok(ask < 3, `${ask} questions, and still not every breaker is open in the Models tree`);
+    }
+    assert.ok(MODELS.every((m) => ctx.fleet.requestCount(m) >= 2), 'every model was asked, and failed, at least twice');
+
+    // Within a few checks of the monitor: one error notification, with what to do next.
+    const disaster = wb.toasts.filter({ hasText: 'HolySheep Router: Disaster recovery active' });
+    await disaster.waitFor({ timeout: (downChecks + 3) * intervalMs + 5000 }).catch(async (error: Error) => {
+      throw new Error(`No "Disaster recovery active" notification; toasts: ${JSON.stringify(await toastTexts())}. ${error.message}`);
+    });
+    const said = (await disaster.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /No enabled model is healthy/);
+    for (const model of MODELS) assert.ok(said.includes(`${model}: down`), `the notification lists ${model} as down: ${said}`);
+    for (const action of ['Open Models View', 'Show Log', 'Reset Circuit Breakers']) {
+      assert.equal(await disaster.getByRole('button', { name: action }).isVisible(), true, `the notification offers "${action}"`);
+    }
+    // The status bar turns red, with the error glyph.
+    const statusDown = wb.statusItem.and(wb.page.locator('.error-kind'));
+    await statusDown.waitFor();
+    await statusDown.locator('.codicon-error').waitFor();
+    assert.match((await wb.statusItem.getAttribute('aria-label')) ?? '', /, down, \d+ warnings?$/);
+    await wb.page.mouse.move(900, 300);
+    await eventually(() => disaster.evaluate((e) => getComputedStyle(e).opacity), (opacity) => opacity === '1', 5000, 'the opacity of the notification');
+    await wb.screenshot('13-all-down-notification');
+
+    // No storm: the outage stands for a few more checks and no new error pops up.
+    const popups = () => wb.toasts.filter({ hasText: 'HolySheep Router:', has: wb.page.locator('.codicon-error') }).count();
+    const before = await popups();
+    await wb.page.waitForTimeout(3 * intervalMs); // three more checks of the monitor, watched
+    assert.equal(await disaster.count(), 1, `one "Disaster recovery active" notification: ${JSON.stringify(await toastTexts())}`);
+    assert.equal(await popups(), before, `no new error notification while the outage stands: ${JSON.stringify(await toastTexts())}`);
+    // Per-model notifications may come one check before the fleet-wide one, never more than that.
+    assert.ok(before >= 1 && before <= 2, `one or two error notifications for one outage: ${JSON.stringify(await toastTexts())}`);
+
+    // The Models tree: every model shows its open breaker, and the Alerts section lists the CRITICAL alerts.
+    // The view made taller first, so the models and their alerts fit in it together.
+    await wb.raiseModelsPane(360);
+    for (const model of MODELS) await breakerOpen(model).waitFor();
+    await wb.expandTreeRow('Alerts');
+    for (const title of ['Disaster recovery active', ...MODELS.map((m) => `${m} is down`)]) {
+      const row = await wb.revealTreeRow(title);
+      assert.match((await row.locator('.label-description').textContent()) ?? '', /^CRITICAL · /, `the alert "${title}" is CRITICAL`);
+    }
+    await wb.revealTreeRow('Disaster recovery active');
+    await wb.page.mouse.move(900, 300);
+    await wb.screenshot('14-alerts-in-tree');
+    // Seen: dismissed, so that the recovery's notification stands alone.
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await disaster.waitFor({ state: 'hidden' });
+  });
+
+  it('11. the fleet comes back: after the cool-down the answer arrives, a notification reports the recovery, Downtime lists the outage, the status bar is no longer red', async () => {
+    const intervalMs = setting('monitor.intervalMs');
+    const cooldownMs = setting('breaker.cooldownMs');
+    ctx.fleet.reset();
+    // Room in the short Models pane: the alerts folded away, the downtime log open (empty so far).
+    await wb.collapseTreeRow('Alerts');
+    await wb.expandTreeRow('Downtime');
+    // The breakers let a request through once their cool-down (a setting) has passed.
+    const coolDown = lastFailureAt + cooldownMs + 200 - Date.now();
+    if (coolDown > 0) await wb.page.waitForTimeout(coolDown);
+
+    // "<model> recovered", "<model> is back, degraded" or "Disaster recovery over".
+    const recovery = wb.toasts.filter({ hasText: /HolySheep Router: (\S+ (recovered|is back)|Disaster recovery over)/ });
+    let answeredBy = '';
+    // The first answer closes its model's breaker; the monitor may want another before the
+    // model's error rate, full of the outage's failures, says it is up again.
+    for (let ask = 1; ; ask++) {
+      const answers = await wb.answers.count();
+      if (ask === 1) assert.equal(await wb.sendDraft(), OUTAGE_QUESTION, 'the question the outage put back is sent again');
+      else await wb.ask(`Still there? (${ask})`);
+      const answer = wb.answers.nth(answers);
+      await answer.waitFor();
+      await wb.waitForIdle();
+      assert.equal(await answer.getAttribute('data-status'), 'done');
+      answeredBy = (await answer.locator('.answer-footer .footer-model').textContent()) ?? '';
+      assert.ok((MODELS as readonly string[]).includes(answeredBy), `answered by a model of the fleet: ${answeredBy}`);
+      assert.equal((await answer.locator('.markdown').textContent())?.trim(), `Hello from ${answeredBy}.`);
+      const shown = await recovery.first().waitFor({ timeout: 3 * intervalMs + 2000 }).then(() => true, () => false);
+      if (shown) break;
+      assert.ok(ask < 4, `${ask} answers, and no notification of the recovery; toasts: ${JSON.stringify(await toastTexts())}`);
+    }
+    const said = (await recovery.first().innerText()).replace(/\s+/g, ' ');
+    // What the picture shows, gathered before the notification times out: the outage in the
+    // Downtime section (the model, how long, why), and a status bar that is no longer red.
+    const downtimeLabel = new RegExp(`^${answeredBy.replace(/\./g, '\\.')} · \\d+ (s|min)`);
+    const event = await wb.revealTreeRow(downtimeLabel);
+    await wb.statusItem.and(wb.page.locator(':not(.error-kind)')).waitFor();
+    await recovery.first().waitFor();
+    // Fully faded in (VS Code animates a toast's opacity as it arrives).
+    await eventually(() => recovery.first().evaluate((e) => getComputedStyle(e).opacity), (opacity) => opacity === '1', 5000, 'the opacity of the recovery notification');
+    await wb.screenshot('15-recovered');
+
+    assert.ok(said.includes(answeredBy), `the notification names ${answeredBy}: ${said}`);
+    assert.match(said, /after \d+ (s|min)/, `the notification says how long it was down: ${said}`);
+    assert.equal(await wb.toasts.filter({ hasText: 'Disaster recovery active' }).count(), 0, 'no error notification is back');
+    assert.match((await event.locator('.label-description').textContent()) ?? '', /HTTP_500 · from /);
+    assert.match((await wb.treeRow('Downtime').locator('.label-description').textContent()) ?? '', /^\d+ · \d+ (s|min).* in all$/);
+    assert.equal(await wb.statusItem.locator('.codicon-error').count(), 0, 'no error glyph in the status bar');
+    await eventually(async () => (await wb.statusItem.getAttribute('aria-label')) ?? '', (label) => new RegExp(`^HolySheep Router: ${answeredBy.replace(/\./g, '\\.')}, (healthy|degraded)`).test(label), 5000, 'the status bar names the model that answers, not down');
+  });
 });

@@ -45,13 +45,46 @@ export class Workbench {
     return this.chat.locator('.transcript > .entry-answer');
   }
 
+  /** The error entries of the conversation: a request that got no answer at all. */
+  get errorEntries(): Locator {
+    return this.chat.locator('.transcript > .entry-error');
+  }
+
+  /** Notification toasts in the bottom-right corner of the workbench (not the closed notification center). */
+  get toasts(): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast');
+  }
+
   get modelsPane(): Locator {
     return this.page.locator('.pane').filter({ has: this.page.locator('.pane-header[aria-label^="Models"]') });
   }
 
-  /** A row of the Models tree by its label (a model id, or a metric such as "Failovers"). */
-  treeRow(label: string): Locator {
-    const exactly = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  /**
+   * Gives the Models pane more of the sidebar, as a person drags the splitter between the Chat and
+   * Models views: its header moves up to about `top` (page y). The layout stays for the rest of the run.
+   */
+  async raiseModelsPane(top: number): Promise<void> {
+    const header = this.modelsPane.locator('.pane-header').first();
+    const before = await header.boundingBox();
+    if (!before) throw new Error('The Models view has no header on screen.');
+    if (before.y <= top + 8) return;
+    // The splitter's sash straddles the line between the two views, just above the header.
+    const x = before.x + before.width / 2;
+    await this.page.mouse.move(x, before.y - 1);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x, top, { steps: 8 });
+    await this.page.mouse.up();
+    await this.page.mouse.move(900, 500); // off the sash, so its highlight fades before any screenshot
+    const after = await header.boundingBox();
+    if (!after || after.y > before.y - 40) throw new Error(`The Models view did not grow: its header was at y=${before.y}, now ${after?.y}.`);
+  }
+
+  /**
+   * A row of the Models tree by its label (a model id, or a metric such as "Failovers"): exactly
+   * that text, or a pattern for labels with a number in them ("deepseek-v3.2 · 12 s").
+   */
+  treeRow(label: string | RegExp): Locator {
+    const exactly = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
     return this.modelsPane.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exactly }) });
   }
 
@@ -59,17 +92,37 @@ export class Workbench {
    * Scrolls the Models tree until the row is rendered and visible: the tree draws only the rows in
    * view, and the pane may be short.
    */
-  async revealTreeRow(label: string): Promise<Locator> {
+  async revealTreeRow(label: string | RegExp): Promise<Locator> {
     const row = this.treeRow(label);
     if (await row.isVisible()) return row;
     const list = this.modelsPane.locator('.monaco-list');
     await list.hover();
     await this.page.mouse.wheel(0, -100_000); // from the top, then down a row or two at a time
     for (let step = 0; !(await row.isVisible()); step++) {
-      if (step === 40) throw new Error(`The Models tree has no row "${label}", even scrolled.`);
+      if (step === 40) throw new Error(`The Models tree has no row "${String(label)}", even scrolled.`);
       await this.page.waitForTimeout(50); // the list repaints on the next frame
       await this.page.mouse.wheel(0, 44);
     }
+    return row;
+  }
+
+  /**
+   * Reveals a collapsible row of the Models tree (a section such as "Alerts", or a model) and
+   * expands it if it is collapsed; the tree keeps a section's state by its id, so it may already be.
+   */
+  async expandTreeRow(label: string): Promise<Locator> {
+    return this.setTreeRowExpanded(label, true);
+  }
+
+  /** The opposite of expandTreeRow: folds a section away, as a person makes room in a short pane. */
+  async collapseTreeRow(label: string): Promise<Locator> {
+    return this.setTreeRowExpanded(label, false);
+  }
+
+  private async setTreeRowExpanded(label: string, expanded: boolean): Promise<Locator> {
+    const row = await this.revealTreeRow(label);
+    if ((await row.getAttribute('aria-expanded')) !== String(expanded)) await row.locator('.monaco-tl-twistie').click();
+    await this.treeRow(label).and(this.page.locator(`[aria-expanded="${expanded}"]`)).waitFor();
     return row;
   }
 
@@ -139,6 +192,19 @@ export class Workbench {
       await this.composerInput.pressSequentially(question);
       await this.composerInput.press('Enter');
     });
+  }
+
+  /**
+   * Sends what the composer holds (the question a failed request put back, say) with Enter, and
+   * waits for the question to appear in the conversation; resolves with its text.
+   */
+  async sendDraft(): Promise<string> {
+    const draft = await this.composerInput.inputValue();
+    if (!draft.trim()) throw new Error('The composer is empty: there is nothing to send again.');
+    const users = await this.userEntries.count();
+    await this.composerInput.press('Enter');
+    await this.userEntries.nth(users).waitFor();
+    return draft;
   }
 
   /** Runs `start` (a send, a command) and waits for the question and the answer it adds to the chat. */

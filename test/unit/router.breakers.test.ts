@@ -108,6 +108,20 @@ describe('Router circuit breakers', function () {
     assert.equal((await answer(router)).result.model, DEEPSEEK);
   });
 
+  it('a probe that closes the breaker clears the outage from the error rate: the model is healthy again', async () => {
+    const router = breakerRouter();
+    await tripDeepSeek(router);
+    assert.equal(router.snapshotOf(DEEPSEEK)!.errorRate, 1);
+    fleet.setDefault(DEEPSEEK, {});
+    clock.tick(COOLDOWN_MS);
+    assert.equal((await answer(router)).result.model, DEEPSEEK);
+    const snapshot = router.snapshotOf(DEEPSEEK)!;
+    assert.equal(snapshot.breaker, 'closed');
+    assert.equal(snapshot.errorRate, 0);
+    assert.equal(snapshot.health, 'healthy');
+    assert.equal(snapshot.failures, 5, 'the failure count itself is history and stays');
+  });
+
   it('reopens when the probe fails, for another full cool-down', async () => {
     const router = breakerRouter();
     await tripDeepSeek(router);
