@@ -459,6 +459,11 @@ export class Router implements Disposable {
     if (held.length > 0 && held.every((s) => (this.notBefore.get(s.model) ?? 0) > now)) {
       return new RouterError('RATE_LIMITED', `Every model is rate limited (${skipped}). Try again shortly.`);
     }
+    if (state.lastErrors.size > 0) {
+      // Models failed during this request and their breakers opened: say what they answered.
+      const failed = [...state.lastErrors].map(([model, e]) => `${model}: ${e.code}`).join(', ');
+      return new RouterError('ALL_MODELS_UNAVAILABLE', `Every model failed (${failed}) and none is left to try: their circuit breakers opened. They are tried again after the cool-down; check the log or the provider's status page.`);
+    }
     return new RouterError('ALL_MODELS_UNAVAILABLE', `No model can take this request right now (${skipped || 'no models enabled'}). Enable a model, add a key, or wait for a breaker's probe.`);
   }
 

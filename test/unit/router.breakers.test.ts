@@ -122,6 +122,15 @@ describe('Router circuit breakers', function () {
     assert.equal(snapshot.failures, 5, 'the failure count itself is history and stays');
   });
 
+  it('when every model fails and every breaker opens, the error says what the models answered', async () => {
+    const router = h.router({ breaker: { failureThreshold: 1 } });
+    for (const model of BY_PRICE) fleet.setDefault(model, { status: 500 });
+    const { error } = await failure(router);
+    assert.equal(error.code, 'ALL_MODELS_UNAVAILABLE');
+    for (const model of BY_PRICE) assert.match(error.message, new RegExp(`${model.replace(/\./g, '\\.')}: HTTP_500`));
+    assert.doesNotMatch(error.message, /add a key/);
+  });
+
   it('reopens when the probe fails, for another full cool-down', async () => {
     const router = breakerRouter();
     await tripDeepSeek(router);
