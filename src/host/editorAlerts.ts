@@ -56,19 +56,22 @@ export function notificationsFor(batch: readonly Alert[]): Notification[] {
     const models = critical.filter((a) => a.kind === 'down').map((a) => a.model).filter((m): m is string => !!m);
     let message: string;
     if (disaster) message = `${disaster.title}: ${disaster.message}`;
-    else if (models.length > 1) message = `${models.length} models are down: ${models.join(', ')}. Requests go to the other models meanwhile.`;
+    else if (models.length > 1) message = `${models.length} models are down: ${models.join(', ')}. Routing skips them until a probe finds them working.`;
     else message = `${critical[0]!.title}: ${critical[0]!.message}`;
     const actions: Action[] = budget && !disaster && models.length === 0
       ? [ALERT_ACTIONS.openSettings, ALERT_ACTIONS.showLog]
       : [ALERT_ACTIONS.openModels, ALERT_ACTIONS.showLog, ALERT_ACTIONS.resetBreakers];
     out.push({ kind: 'error', message: `HolySheep Router: ${message}`, actions });
   }
-  const recovered = batch.filter((a) => a.severity === 'INFO' && a.kind === 'recovered');
+  // Only the end of an outage (or of disaster recovery) pops up: a warning never did, so its end
+  // is for the Alerts list alone.
+  const recovered = batch.filter((a) => a.severity === 'INFO' && a.kind === 'recovered' && (a.downtime || !a.model));
   if (recovered.length > 0) {
     const fleet = recovered.find((a) => !a.model);
     const models = recovered.map((a) => a.model).filter((m): m is string => !!m);
     let message: string;
-    if (recovered.length === 1) message = `${recovered[0]!.title}: ${recovered[0]!.message}`;
+    // A model's recovery message names the model and the downtime already: no title in front.
+    if (recovered.length === 1) message = recovered[0]!.model ? recovered[0]!.message : `${recovered[0]!.title}: ${recovered[0]!.message}`;
     else if (fleet) message = `${fleet.title}: ${fleet.message}`;
     else message = `Recovered: ${models.join(', ')}.`;
     out.push({ kind: 'info', message: `HolySheep Router: ${message}`, actions: [] });
