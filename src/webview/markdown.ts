@@ -132,16 +132,9 @@ function decorate(fragment: DocumentFragment): void {
     const code = pre.querySelector('code');
     if (!code) continue;
     const language = /(?:^|\s)language-([\w#+.-]+)/.exec(code.className)?.[1] ?? '';
-    const block = document.createElement('div');
-    block.className = 'code-block';
-    const header = document.createElement('div');
-    header.className = 'code-header';
-    const label = document.createElement('span');
-    label.className = 'code-language';
-    label.textContent = language || 'text';
-    header.append(label, codeButton('copy', 'Copy', 'Copy code'), codeButton('insert', 'Insert', 'Insert code at the cursor'));
+    const block = codeBlockFrame(language);
     pre.replaceWith(block);
-    block.append(header, pre);
+    block.append(pre);
   }
   for (const table of Array.from(fragment.querySelectorAll('table'))) {
     const wrap = document.createElement('div');
@@ -153,6 +146,38 @@ function decorate(fragment: DocumentFragment): void {
     // Shown on hover, so a person sees where a link goes before the host opens it.
     link.setAttribute('title', link.getAttribute('href') ?? '');
   }
+}
+
+/** The code block's frame and toolbar (the <pre> goes after the header). */
+function codeBlockFrame(language: string): HTMLElement {
+  const block = document.createElement('div');
+  block.className = 'code-block';
+  const header = document.createElement('div');
+  header.className = 'code-header';
+  const label = document.createElement('span');
+  label.className = 'code-language';
+  label.textContent = language || 'text';
+  header.append(label, codeButton('copy', 'Copy', 'Copy code'), codeButton('insert', 'Insert', 'Insert code at the cursor'));
+  block.append(header);
+  return block;
+}
+
+/**
+ * A fenced code block still streaming, built by hand: its code is one Text node that new text is
+ * appended to, so an update costs no parse and no sanitiser pass (text in a Text node is never
+ * markup). Looks like what markdown-it + decorate() make of it; the block is rendered by markdown-it
+ * once it is closed and frozen, or when the answer ends.
+ */
+export function streamingCodeBlock(language: string): { element: HTMLElement; code: Text } {
+  const block = codeBlockFrame(language);
+  const pre = document.createElement('pre');
+  const code = document.createElement('code');
+  if (language) code.className = `language-${language}`;
+  const text = document.createTextNode('');
+  code.append(text);
+  pre.append(code);
+  block.append(pre);
+  return { element: block, code: text };
 }
 
 function codeButton(action: 'copy' | 'insert', text: string, label: string): HTMLButtonElement {

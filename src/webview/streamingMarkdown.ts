@@ -3,7 +3,32 @@
  * O(length) per frame and O(length²) per answer; instead, blocks that can no longer change are
  * rendered once and frozen, and only the last (open) block is rendered again each frame.
  */
-import { definesReferences, renderMarkdown, takeFinishedBlocks } from './markdown';
+import { definesReferences, renderMarkdown, streamingCodeBlock, takeFinishedBlocks } from './markdown';
+
+/** An open fenced code block shown as text (see streamingCodeBlock), and how much of it is shown. */
+interface OpenFence {
+  /** Where the block starts (frozenEnd when it was made) and its opening line, newline included. */
+  start: number;
+  opener: string;
+  code: Text;
+}
+
+/**
+ * The open block is a fenced code block at the left margin with its opening line complete and no
+ * closing line yet: then its content is shown as plain text. Anything unusual (indented fence, info
+ * string with escapes or entities, a closing fence) goes through markdown-it instead.
+ */
+function openFence(open: string): { opener: string; language: string } | undefined {
+  const match = /^(`{3,}|~{3,})([^\n]*)\n/.exec(open);
+  if (!match) return undefined;
+  const [opener, fence = '', info = ''] = match;
+  if (fence[0] === '`' && info.includes('`')) return undefined;
+  const language = info.trim().split(/\s+/)[0] ?? '';
+  if (!/^[\w#+.-]*$/.test(language)) return undefined;
+  const closing = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`, 'm');
+  if (closing.test(open.slice(opener.length))) return undefined;
+  return { opener, language };
+}
 
 export class StreamingMarkdown {
   private text: string;
@@ -15,6 +40,7 @@ export class StreamingMarkdown {
   private openNodes: ChildNode[] = [];
   private renderedLength = -1;
   private sawReferences = false;
+  private fence: OpenFence | undefined;
 
   constructor(private readonly container: HTMLElement, initialText = '') {
     this.text = initialText;
@@ -34,8 +60,9 @@ export class StreamingMarkdown {
   }
 
   /** Brings the DOM up to date: freezes blocks that finished, renders the open one again. */
-  render(): void {
-    if (!this.dirty) return;
+  render(final = false): void {
+    // At the end a hand-built code block is rendered by markdown-it like everything else.
+    if (!this.dirty && !(final && this.fence)) return;
     const completeEnd = this.text.lastIndexOf('\n') + 1;
     if (completeEnd > this.checkedEnd && completeEnd > this.frozenEnd) {
       this.checkedEnd = completeEnd;
@@ -47,8 +74,28 @@ export class StreamingMarkdown {
         this.frozenEnd += finished.chars;
       }
     }
-    this.replaceOpen(renderMarkdown(this.text.slice(this.frozenEnd)));
+    this.renderOpen(this.text.slice(this.frozenEnd), final);
     this.renderedLength = this.text.length;
+  }
+
+  private renderOpen(open: string, final: boolean): void {
+    const fence = final ? undefined : openFence(open);
+    if (!fence) {
+      this.replaceOpen(renderMarkdown(open));
+      return;
+    }
+    const shown = this.fence;
+    if (shown && shown.start === this.frozenEnd && shown.opener === fence.opener) {
+      // Text only ever grows at the end: append what is new.
+      shown.code.appendData(open.slice(fence.opener.length + shown.code.length));
+      return;
+    }
+    const block = streamingCodeBlock(fence.language);
+    block.code.data = open.slice(fence.opener.length);
+    this.removeOpen();
+    this.openNodes = [block.element];
+    this.container.append(block.element);
+    this.fence = { start: this.frozenEnd, opener: fence.opener, code: block.code };
   }
 
   /**
@@ -62,9 +109,10 @@ export class StreamingMarkdown {
       this.text = finalText;
       this.container.replaceChildren(renderMarkdown(finalText));
     } else {
-      this.render();
+      this.render(true);
     }
     this.openNodes = [];
+    this.fence = undefined;
     this.frozenEnd = this.text.length;
     this.checkedEnd = this.text.length;
     this.renderedLength = this.text.length;
@@ -73,6 +121,7 @@ export class StreamingMarkdown {
   private removeOpen(): void {
     for (const node of this.openNodes) node.remove();
     this.openNodes = [];
+    this.fence = undefined;
   }
 
   private replaceOpen(fragment: DocumentFragment): void {

@@ -24,11 +24,15 @@ export interface ScrollPosition {
 /** Closer than this to the end counts as "at the bottom": new text keeps the view there. */
 const BOTTOM_SLACK_PX = 24;
 /**
- * Streaming updates are coalesced per animation frame, and spaced at least this far apart: every
+ * Streaming updates are coalesced per animation frame and spaced at least this far apart: every
  * update has a fixed cost (a parse and a sanitiser pass), and text flowing at 30 updates a second
  * reads as smoothly as at 60.
  */
 const MIN_RENDER_INTERVAL_MS = 32;
+/** …and at most this far apart, so the text visibly streams (10 updates a second) however slow an update is. */
+const MAX_RENDER_INTERVAL_MS = 100;
+/** The gap after an update is this many times its cost: rendering stays a small share (≤ 1/k) of the main thread. */
+const RENDER_COST_FACTOR = 50;
 
 interface EntryView {
   readonly entry: TranscriptEntry;
@@ -46,6 +50,7 @@ export class TranscriptView {
   private readonly streaming = new Map<string, AnswerView>();
   private busy = false;
   private frame: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   /** Earliest time of the next render: a slow render spaces the next ones out, so typing stays responsive. */
   private nextRenderAt = 0;
   private atBottom = true;
@@ -177,28 +182,39 @@ export class TranscriptView {
 
   /** Renders every streaming answer now (tests and a closing stream call this instead of waiting a frame). */
   renderNow(): void {
-    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
-    this.frame = undefined;
+    this.cancelRender();
     const started = performance.now();
     for (const view of this.streaming.values()) view.render();
     const cost = performance.now() - started;
     recordStreamRender(cost);
-    // Rendering never takes more than about half of the time, however long the open block grows.
-    this.nextRenderAt = started + Math.max(MIN_RENDER_INTERVAL_MS, 2 * cost);
-    this.stickToBottom();
+    this.nextRenderAt = started + Math.min(MAX_RENDER_INTERVAL_MS, Math.max(MIN_RENDER_INTERVAL_MS, RENDER_COST_FACTOR * cost));
+    // No scrolling here: reading scrollHeight right after the DOM changed would force a layout on
+    // every update. The ResizeObserver on the log keeps the end in view once the browser has laid out.
   }
 
   private scheduleRender(): void {
-    if (this.frame !== undefined) return;
+    if (this.frame !== undefined || this.timer !== undefined) return;
+    // Sleep on a timer until the next update is due (rather than waking every frame to check), then
+    // render at the start of a frame.
+    const wait = this.nextRenderAt - performance.now();
+    if (wait > 1) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.scheduleRender();
+      }, wait);
+      return;
+    }
     this.frame = requestAnimationFrame(() => {
       this.frame = undefined;
-      // performance.now(), not the frame's timestamp: the frame may have started before the last render ended.
-      if (performance.now() < this.nextRenderAt) {
-        this.scheduleRender();
-        return;
-      }
       this.renderNow();
     });
+  }
+
+  private cancelRender(): void {
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.frame = undefined;
+    this.timer = undefined;
   }
 
   private afterChange(): void {

@@ -390,6 +390,12 @@ export interface StreamOptions {
   chunkTokenCounts?: readonly number[];
   /** Record a Chromium trace of the stream to find its longest main-thread task. */
   trace?: boolean;
+  /**
+   * Paced streams only: coalesce the chunks that arrive within this many ms into one `delta`
+   * message, as the extension host does (chatViewProvider's DELTA_FLUSH_MS = 16: the first chunk
+   * starts a timer, its expiry posts everything collected). 0 (default): one message per chunk.
+   */
+  coalesceMs?: number;
 }
 
 /** The page's cumulative main-thread script time (CDP Performance metrics), in ms. */
@@ -416,6 +422,25 @@ function dueTimes(chunks: readonly string[], options: StreamOptions): number[] |
     tokens += n;
     return (tokens / options.tokensPerSecond!) * 1000;
   });
+}
+
+/** The messages to post and when: per chunk, or batched as the host does when `coalesceMs` is set. */
+function pacedChunks(chunks: readonly string[], options: StreamOptions): { chunks: readonly string[]; due: number[] | undefined } {
+  const due = dueTimes(chunks, options);
+  return due && options.coalesceMs ? coalesce(chunks, due, options.coalesceMs) : { chunks, due };
+}
+
+/** Host-like batching of paced chunks: one message per flush window, due when the window closes. */
+function coalesce(chunks: readonly string[], due: readonly number[], windowMs: number): { chunks: string[]; due: number[] } {
+  const out = { chunks: [] as string[], due: [] as number[] };
+  for (let i = 0; i < chunks.length;) {
+    const flushAt = due[i]! + windowMs;
+    let text = '';
+    while (i < chunks.length && due[i]! <= flushAt) text += chunks[i++];
+    out.chunks.push(text);
+    out.due.push(flushAt);
+  }
+  return out;
 }
 
 /** Streams chunks (paced or not) and ends the answer, inside the page. */
@@ -461,8 +486,9 @@ function runStream(chat: ChatPage, id: string, chunks: readonly string[], final:
  * messages dispatched): subtract it from scriptStreamMs to get the view's share alone.
  */
 export async function measureHarnessOverhead(chat: ChatPage, chunks: readonly string[], options: StreamOptions = {}): Promise<number> {
+  const paced = pacedChunks(chunks, options);
   const before = await scriptDurationMs(chat);
-  await runStream(chat, 'none', chunks, undefined, options.perTask ?? 25, dueTimes(chunks, options), false);
+  await runStream(chat, 'none', paced.chunks, undefined, options.perTask ?? 25, paced.due, false);
   return (await scriptDurationMs(chat)) - before;
 }
 
@@ -502,7 +528,8 @@ export async function measureStreamVsSingle(chat: ChatPage, text: string, chunks
   const trace = options.trace && browser ? browser : undefined;
   if (trace) await trace.startTracing(chat.page, { categories: ['disabled-by-default-devtools.timeline', 'toplevel', '__metadata'] });
   const scriptBefore = await scriptDurationMs(chat);
-  const timing = await runStream(chat, id, chunks, final, options.perTask ?? 25, dueTimes(chunks, options));
+  const paced = pacedChunks(chunks, options);
+  const timing = await runStream(chat, id, paced.chunks, final, options.perTask ?? 25, paced.due);
   const scriptStreamMs = (await scriptDurationMs(chat)) - scriptBefore;
   const tasks = trace ? longestTask(await trace.stopTracing()) : undefined;
   const after = await renderStats(chat);
