@@ -293,7 +293,7 @@ export class HealthMonitor implements Disposable {
       w.lastAlertAt = at;
       this.raise({
         ...facts, severity: 'CRITICAL', kind: 'down', title: `${s.model} is down`,
-        message: `${s.model} is down (${reason}) for ${w.down} checks in a row. Requests go to the other models meanwhile${this.cfg.monitor.probe === 'off' ? '' : '; its endpoint is probed until it answers'}.`,
+        message: `${s.model} is down (${reason}) for ${w.down} checks in a row. Routing skips it meanwhile${this.cfg.monitor.probe === 'off' ? '' : '; its endpoint is probed until it answers'}.`,
       });
     } else if (health === 'degraded' && w.raised === 'critical') {
       // Answering again, if not well: the outage is over, a warning-level condition remains.
