@@ -50,7 +50,7 @@ export function productionBuild(): Promise<ProductionBuild> {
     const vsix = path.join(dir, 'out-vsix', 'x.vsix');
     mkdirSync(path.dirname(vsix), { recursive: true });
     const vsce = require.resolve('@vscode/vsce/vsce', { paths: [ROOT] });
-    run('vsce package', [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], dir);
+    run('vsce package', [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], dir);
     return { dir, vsix, buildMs, packageMs: performance.now() - started - buildMs };
   })();
   return built;

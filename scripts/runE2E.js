@@ -91,9 +91,10 @@ function buildAndPackage(staging) {
   }
   fs.mkdirSync(path.dirname(VSIX), { recursive: true });
   fs.rmSync(VSIX, { force: true });
-  // --allow-missing-repository: vsce would otherwise stop to ask while package.json has no `repository`.
+  // --allow-missing-repository: vsce would otherwise stop to ask while package.json has no `repository`;
+  // --no-rewrite-relative-links: without a repository it cannot make the README's screenshot links absolute.
   run('vsce package', process.execPath, [require.resolve('@vscode/vsce/vsce', { paths: [ROOT] }), 'package',
-    '--no-dependencies', '--allow-missing-repository', '-o', VSIX], staging);
+    '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', VSIX], staging);
 }
 
 function runMocha() {

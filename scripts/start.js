@@ -59,9 +59,10 @@ function buildAndPackage(withFleet) {
   if (withFleet) step('build (development, for the demo fleet)', process.execPath, ['esbuild.js']);
   step('build (production)', process.execPath, ['esbuild.js', '--production']);
   fs.rmSync(VSIX, { force: true });
-  // --allow-missing-repository: vsce would otherwise stop to ask while package.json has no `repository`.
+  // --allow-missing-repository: vsce would otherwise stop to ask while package.json has no `repository`;
+  // --no-rewrite-relative-links: without a repository it cannot make the README's screenshot links absolute.
   step('package', process.execPath, [require.resolve('@vscode/vsce/vsce', { paths: [ROOT] }), 'package',
-    '--no-dependencies', '--allow-missing-repository', '-o', VSIX]);
+    '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', VSIX]);
 }
 
 function portIsFree(port) {
