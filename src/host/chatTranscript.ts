@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../core/chat';
 import type { AnswerEntry, AnswerStatus, ErrorAction, ErrorEntry, FailoverStepView, TranscriptEntry, UserEntry } from '../shared/protocol';
 import { ERROR_ACTIONS } from '../shared/protocol';
+import { isRecord } from '../shared/isRecord';
 
 export const TRANSCRIPT_STATE_KEY = 'holysheepRouter.chat.transcript';
 
@@ -203,8 +204,4 @@ function isStats(value: unknown): value is NonNullable<AnswerEntry['stats']> {
   if (!isRecord(value)) return false;
   const numbers = ['latencyMs', 'ttftMs', 'promptTokens', 'completionTokens', 'costUsd', 'officialCostUsd'];
   return typeof value.endpoint === 'string' && typeof value.tokensEstimated === 'boolean' && numbers.every((k) => typeof value[k] === 'number');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

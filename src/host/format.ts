@@ -1,7 +1,7 @@
 /** How numbers of the engine read in the status bar, the tree and messages. */
 import type { Health, ModelSnapshot } from '../core/metrics';
 import type { ModelConfig } from '../core/registry';
-import { formatUsd } from '../shared/money';
+import { formatUsd } from '../shared/format';
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '–';
@@ -11,10 +11,6 @@ export function formatMs(ms: number | undefined): string {
 export function formatPercent(rate: number): string {
   const percent = rate * 100;
   return `${percent < 10 && percent !== 0 ? percent.toFixed(1) : Math.round(percent)} %`;
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 export function formatPricePerMTok(model: Pick<ModelConfig, 'outputPricePerMTok'>): string {

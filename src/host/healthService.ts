@@ -12,7 +12,7 @@ import { buildHealthReport, type HealthReport } from '../core/healthReport';
 import type { ModelSnapshot } from '../core/metrics';
 import type { DowntimeEvent, MonitorCheck, MonitorState, Outage, ProbeReport } from '../core/monitor';
 import { formatPercent } from './format';
-import { formatUsd } from '../shared/money';
+import { formatUsd } from '../shared/format';
 import { mergeDowntime, type PeerToday } from './windowSync';
 
 export interface HealthServiceDeps {

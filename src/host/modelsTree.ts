@@ -10,8 +10,8 @@ import type { Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
 import { formatDuration, type DowntimeEvent } from '../core/monitor';
 import type { Alert, AlertSeverity, AlertsList } from './alerts';
-import { DISPLAY_STATE_LABEL, describeBreaker, describeTraffic, displayStateOf, formatCount, formatMs, formatPercent, type DisplayState } from './format';
-import { formatUsd } from '../shared/money';
+import { DISPLAY_STATE_LABEL, describeBreaker, describeTraffic, displayStateOf, formatMs, formatPercent, type DisplayState } from './format';
+import { formatCount, formatUsd } from '../shared/format';
 import type { CostOverview } from './healthService';
 import { Throttle } from './throttle';
 

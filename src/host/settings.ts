@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_CONFIG, resolveConfig, type RouterConfig } from '../core/config';
 import { isRouterError } from '../core/errors';
 import { DEFAULT_ENDPOINTS } from '../core/registry';
+import { isRecord } from '../shared/isRecord';
 
 export const SETTINGS_SECTION = 'holysheepRouter';
 
@@ -219,8 +220,4 @@ function showConfigProblem(problem: ConfigProblem): void {
     .then((choice) => {
       if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', problem.settingId);
     });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

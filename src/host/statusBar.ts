@@ -10,7 +10,7 @@ import type { Event } from '../core/events';
 import type { ModelSnapshot } from '../core/metrics';
 import type { RoutingDecision } from '../core/routeEvents';
 import { DISPLAY_STATE_LABEL, describeBreaker, displayStateOf, formatMs, formatPercent } from './format';
-import { formatUsd } from '../shared/money';
+import { formatUsd } from '../shared/format';
 import type { CostOverview } from './healthService';
 import { Throttle } from './throttle';
 

@@ -7,6 +7,7 @@
  * view is shown again after being hidden); the host answers with one `state` holding everything the
  * view shows, then sends changes.
  */
+import { isRecord } from './isRecord';
 
 // ---------------------------------------------------------------------------------------------
 // The transcript: what the view shows, and what the host keeps in workspace state
@@ -221,10 +222,6 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     default:
       return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isText(value: unknown, maxChars: number): value is string {

@@ -3,7 +3,7 @@
  * took, how many tokens, what it cost and what it saved against the official price.
  */
 import type { AnswerEntry, FailoverStepView } from '../shared/protocol';
-import { formatUsd } from '../shared/money';
+import { formatCount, formatUsd } from '../shared/format';
 import { icon } from './icons';
 
 /** The engine's error codes as a person reads them in a failover path. */
@@ -38,11 +38,6 @@ export function failoverPath(steps: readonly FailoverStepView[]): string {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-/** Dollars with enough digits that one cheap answer does not read as $0.00. */
-function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 interface FooterPart {

@@ -313,29 +313,8 @@ export interface StreamTiming {
  * task (the way a busy host's messages arrive), then ends the answer with `final` and waits for the
  * render. Returns timings for the benchmark; tests assert on the DOM, not on these.
  */
-export async function streamAnswer(chat: ChatPage, id: string, chunks: readonly string[], final: HostMessage, perTask = 25): Promise<StreamTiming> {
-  return chat.page.evaluate(async ({ id, chunks, final, perTask }) => {
-    let frames = 0;
-    let longest = 0;
-    let last = performance.now();
-    let watching = true;
-    const tick = (now: number) => {
-      frames++;
-      longest = Math.max(longest, now - last);
-      last = now;
-      if (watching) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    const started = performance.now();
-    for (let i = 0; i < chunks.length; i++) {
-      window.dispatchEvent(new MessageEvent('message', { data: { type: 'delta', id, text: chunks[i], reasoning: '' } }));
-      if (i % perTask === perTask - 1) await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    window.dispatchEvent(new MessageEvent('message', { data: final }));
-    await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
-    watching = false;
-    return { totalMs: performance.now() - started, longestFrameGapMs: longest, frames };
-  }, { id, chunks, final, perTask });
+export function streamAnswer(chat: ChatPage, id: string, chunks: readonly string[], final: HostMessage, perTask = 25): Promise<StreamTiming> {
+  return runStream(chat, id, chunks, final, perTask, undefined);
 }
 
 export interface RenderStats {
