@@ -12,15 +12,18 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 /** Steps that must pass before any suite is worth running. */
 const prepare = [
-  { name: 'build', cmd: process.execPath, args: ['esbuild.js'] },
-  { name: 'typecheck', cmd: npx, args: ['tsc', '--noEmit', '-p', '.'] },
+  { name: 'build', cmd: process.execPath, args: ['esbuild.js'], limitMin: 5 },
+  { name: 'typecheck', cmd: npx, args: ['tsc', '--noEmit', '-p', '.'], limitMin: 5 },
 ];
 
+// Each step has a hard time limit, several times what it takes on a slow machine: a suite that hangs
+// (a handle left open after a failure keeps mocha waiting) fails with a clear line instead of
+// holding CI until its own limit.
 const suites = [
-  { name: 'unit', cmd: npx, args: ['mocha'] },
-  { name: 'webview', cmd: npx, args: ['mocha', '--config', 'test/webview/.mocharc.json'] },
-  { name: 'integration', cmd: process.execPath, args: ['scripts/runIntegration.js'] },
-  { name: 'e2e', cmd: process.execPath, args: ['scripts/runE2E.js'] },
+  { name: 'unit', cmd: npx, args: ['mocha'], limitMin: 10 },
+  { name: 'webview', cmd: npx, args: ['mocha', '--config', 'test/webview/.mocharc.json'], limitMin: 10 },
+  { name: 'integration', cmd: process.execPath, args: ['scripts/runIntegration.js'], limitMin: 15 },
+  { name: 'e2e', cmd: process.execPath, args: ['scripts/runE2E.js'], limitMin: 20 },
 ];
 
 /** Runs a step with its output passed through, and counts mocha's "N passing" / "N failing" lines. */
@@ -28,7 +31,19 @@ function run(step) {
   return new Promise((resolve) => {
     const started = Date.now();
     console.log(`\n=== ${step.name}: ${[path.basename(step.cmd), ...step.args].join(' ')}`);
-    const child = spawn(step.cmd, step.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    // Its own process group, so that a step over its limit is stopped with everything it started.
+    const child = spawn(step.cmd, step.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' }, detached: process.platform !== 'win32' });
+    let overLimit = false;
+    const limit = setTimeout(() => {
+      overLimit = true;
+      console.log(`=== ${step.name}: still running after ${step.limitMin} min, stopping it`);
+      try {
+        if (process.platform === 'win32') child.kill('SIGKILL');
+        else process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, step.limitMin * 60_000);
     const counts = { passed: 0, failed: 0, pending: 0 };
     let tail = '';
     const scan = (chunk, out) => {
@@ -40,10 +55,12 @@ function run(step) {
     child.stdout.on('data', (c) => scan(c, process.stdout));
     child.stderr.on('data', (c) => scan(c, process.stderr));
     child.on('close', (code, signal) => {
+      clearTimeout(limit);
       count(tail, counts);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const ok = code === 0;
-      console.log(`=== ${step.name}: ${ok ? 'ok' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds} s`);
+      const ok = code === 0 && !overLimit;
+      const why = overLimit ? `over its ${step.limitMin} min limit` : signal ?? `exit ${code}`;
+      console.log(`=== ${step.name}: ${ok ? 'ok' : `FAILED (${why})`} in ${seconds} s`);
       resolve({ ...step, ok, counts });
     });
   });

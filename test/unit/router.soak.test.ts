@@ -49,9 +49,17 @@ interface Outcome {
 
 describe('Router soak', function () {
   this.timeout(120_000);
+  // Closed here too when an assertion fails half-way, so that a failure never leaves mocha waiting
+  // on open sockets.
+  let openFleet: FakeFleet | undefined;
+  let openRouter: Router | undefined;
+  afterEach(async () => {
+    await openRouter?.close().catch(() => undefined);
+    await openFleet?.close().catch(() => undefined);
+  });
 
   it(`${REQUESTS} requests with ${FAULT_RATE * 100} % random faults end in time, typed, and leave nothing behind`, async () => {
-    const fleet = new FakeFleet();
+    const fleet = (openFleet = new FakeFleet());
     await fleet.start();
     const rand = seeded(0x5eed_2025);
     const userRand = seeded(0xc0ffee);
@@ -61,13 +69,13 @@ describe('Router soak', function () {
     }
     const before = resources();
 
-    const router = new Router(configFor(fleet, {
+    const router = (openRouter = new Router(configFor(fleet, {
       models: RELAY_MODELS.map((id) => ({ id, maxLatencyMs: 250 })),
       routing: { hedging: true },
       breaker: { failureThreshold: 5, cooldownMs: 500 },
       retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 50 },
       timeouts: { connectMs: 2000, firstTokenMs: 1000, idleMs: 500, requestMs: REQUEST_MS },
-    }), () => fleet.apiKey);
+    }), () => fleet.apiKey));
 
     const outcomes: Outcome[] = [];
     let next = 0;
@@ -75,18 +83,22 @@ describe('Router soak', function () {
       while (next < REQUESTS) {
         next++;
         const events: RouteEvent[] = [];
-        // The user side misbehaves too: a few requests are stopped part-way.
+        // The user side misbehaves too: a few requests are stopped part-way, either as soon as the
+        // request is sent or at the first token. Triggered by the request's own events, not a
+        // timer, so that every stop lands inside its request however fast the machine is.
         const controller = new AbortController();
-        const stop = userRand() < CANCEL_RATE ? setTimeout(() => controller.abort(), Math.floor(userRand() * 400)) : undefined;
+        const stopAt = userRand() < CANCEL_RATE ? (userRand() < 0.5 ? 'attempt' : 'delta') : undefined;
+        const onEvent = (e: RouteEvent): void => {
+          events.push(e);
+          if (e.type === stopAt) controller.abort();
+        };
         const started = performance.now();
         try {
-          const result = await router.chat({ messages: [{ role: 'user', content: 'Soak.' }] }, { signal: controller.signal, onEvent: (e) => events.push(e) });
+          const result = await router.chat({ messages: [{ role: 'user', content: 'Soak.' }] }, { signal: controller.signal, onEvent });
           outcomes.push({ ms: performance.now() - started, events, result });
         } catch (error) {
           assert.ok(isRouterError(error), `an untyped failure: ${String(error)}`);
           outcomes.push({ ms: performance.now() - started, events, error });
-        } finally {
-          clearTimeout(stop);
         }
       }
     };
