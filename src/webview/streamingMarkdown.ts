@@ -3,9 +3,10 @@
  * O(length) per frame and O(length²) per answer; instead, blocks that can no longer change are
  * rendered once and frozen, and only the last (open) block is rendered again each frame.
  */
-import { definesReferences, renderMarkdown, streamingCodeBlock, takeFinishedBlocks } from './markdown';
+import { definesReferences, renderMarkdown, takeFinishedBlocks } from './markdown';
+import { codeBlock } from './markdownDom';
 
-/** An open fenced code block shown as text (see streamingCodeBlock), and how much of it is shown. */
+/** An open fenced code block shown as text (see openFence), and how much of it is shown. */
 interface OpenFence {
   /** Where the block starts (frozenEnd when it was made) and its opening line, newline included. */
   start: number;
@@ -90,8 +91,7 @@ export class StreamingMarkdown {
       shown.code.appendData(open.slice(fence.opener.length + shown.code.length));
       return;
     }
-    const block = streamingCodeBlock(fence.language);
-    block.code.data = open.slice(fence.opener.length);
+    const block = codeBlock(fence.language, open.slice(fence.opener.length));
     this.removeOpen();
     this.openNodes = [block.element];
     this.container.append(block.element);
@@ -124,9 +124,48 @@ export class StreamingMarkdown {
     this.fence = undefined;
   }
 
+  /** Shows the open block's new rendering, touching only what changed since the last one. */
   private replaceOpen(fragment: DocumentFragment): void {
-    this.removeOpen();
-    this.openNodes = Array.from(fragment.childNodes);
-    this.container.append(fragment);
+    this.fence = undefined;
+    this.openNodes = patchChildren(this.container, this.openNodes, Array.from(fragment.childNodes));
   }
+}
+
+/**
+ * Makes `current` (the last children of `parent`) look like `next` and returns the nodes now shown.
+ * A block that grows differs from its previous rendering near its end only: nodes of the same shape
+ * are kept and patched in place (a Text node's data, an element's children), and from the first
+ * node that differs the old ones are replaced by the new.
+ */
+function patchChildren(parent: ParentNode, current: readonly ChildNode[], next: readonly ChildNode[]): ChildNode[] {
+  const shown: ChildNode[] = [];
+  let i = 0;
+  for (; i < next.length && i < current.length; i++) {
+    const old = current[i]!;
+    const now = next[i]!;
+    if (!sameShape(old, now)) break;
+    if (old instanceof Text) {
+      const data = (now as Text).data;
+      if (old.data !== data) {
+        if (data.startsWith(old.data)) old.appendData(data.slice(old.data.length));
+        else old.data = data;
+      }
+    } else {
+      patchChildren(old as Element, Array.from(old.childNodes), Array.from(now.childNodes));
+    }
+    shown.push(old);
+  }
+  for (const old of current.slice(i)) old.remove();
+  const added = next.slice(i);
+  parent.append(...added);
+  return shown.concat(added);
+}
+
+function sameShape(a: Node, b: Node): boolean {
+  if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) return false;
+  if (!(a instanceof Element)) return true;
+  const other = b as Element;
+  if (a.attributes.length !== other.attributes.length) return false;
+  for (const attr of Array.from(a.attributes)) if (other.getAttribute(attr.name) !== attr.value) return false;
+  return true;
 }

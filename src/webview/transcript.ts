@@ -25,8 +25,8 @@ export interface ScrollPosition {
 const BOTTOM_SLACK_PX = 24;
 /**
  * Streaming updates are coalesced per animation frame and spaced at least this far apart: every
- * update has a fixed cost (a parse and a sanitiser pass), and text flowing at 30 updates a second
- * reads as smoothly as at 60.
+ * update has a fixed cost (a parse and new nodes for the open block), and text flowing at 30
+ * updates a second reads as smoothly as at 60.
  */
 const MIN_RENDER_INTERVAL_MS = 32;
 /** …and at most this far apart, so the text visibly streams (10 updates a second) however slow an update is. */

@@ -124,7 +124,7 @@ describe('chat webview (Chromium)', function () {
   });
 
   for (const csp of [true, false]) {
-    it(`renders a hostile answer inert${csp ? '' : ' even without the CSP (the sanitiser alone)'}`, async () => {
+    it(`renders a hostile answer inert${csp ? '' : ' even without the CSP (the renderer alone)'}`, async () => {
       const hostile = [
         'Here you go: <img src=x onerror="window.__pwned = 1">',
         '',

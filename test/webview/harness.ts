@@ -77,7 +77,7 @@ export const DARK_THEME: Record<string, string> = {
 };
 
 export interface ChatPageOptions {
-  /** Serve the page with the extension's CSP (default). Off shows the sanitiser holds on its own. */
+  /** Serve the page with the extension's CSP (default). Off shows the renderer's allow-list holds on its own. */
   csp?: boolean;
   /** What `getState()` returns at load: the state a previous page saved with `setState`. */
   savedState?: unknown;
