@@ -62,10 +62,13 @@ export class StreamingMarkdown {
 
   /** Brings the DOM up to date: freezes blocks that finished, renders the open one again. */
   render(final = false): void {
-    // At the end a hand-built code block is rendered by markdown-it like everything else.
     if (!this.dirty && !(final && this.fence)) return;
     const completeEnd = this.text.lastIndexOf('\n') + 1;
-    if (completeEnd > this.checkedEnd && completeEnd > this.frozenEnd) {
+    let open = this.text.slice(this.frozenEnd);
+    let fence = openFence(open);
+    // Nothing after an open code block's opener can be a block of its own until the fence closes:
+    // looking would parse the whole growing block on every new line.
+    if (!fence && completeEnd > this.checkedEnd && completeEnd > this.frozenEnd) {
       this.checkedEnd = completeEnd;
       const finished = takeFinishedBlocks(this.text.slice(this.frozenEnd, completeEnd));
       if (finished) {
@@ -73,14 +76,16 @@ export class StreamingMarkdown {
         this.removeOpen();
         this.container.append(finished.fragment);
         this.frozenEnd += finished.chars;
+        open = this.text.slice(this.frozenEnd);
+        fence = openFence(open);
       }
     }
-    this.renderOpen(this.text.slice(this.frozenEnd), final);
+    // At the end a hand-built code block is rendered by markdown-it like everything else.
+    this.renderOpen(open, final ? undefined : fence);
     this.renderedLength = this.text.length;
   }
 
-  private renderOpen(open: string, final: boolean): void {
-    const fence = final ? undefined : openFence(open);
+  private renderOpen(open: string, fence: { opener: string; language: string } | undefined): void {
     if (!fence) {
       this.replaceOpen(renderMarkdown(open));
       return;

@@ -415,4 +415,22 @@ describe('chat webview (Chromium)', function () {
     console.log(`      ${tokens.length} tokens, ${chunks.length} chunks, ${text.length} chars: ${Math.round(timing.totalMs)} ms, ${timing.frames} frames (longest gap ${Math.round(timing.longestFrameGapMs)} ms), rendering ${Math.round(renderMs)} ms in ${statsAfter.streamRenders - statsBefore.streamRenders} updates (longest ${Math.round(statsAfter.maxStreamRenderMs)} ms), parsed ${(parsed / text.length).toFixed(2)}× the text`);
     await page.screenshot('08-long-answer');
   });
+
+  it('streams a 2,000-line code block with markdown-it seeing it about once, however many updates', async () => {
+    const page = await open();
+    await page.handshake({ entries: [user('u1', 'Write a long file.')] });
+    const random = seededRandom(5);
+    const lines = Array.from({ length: 2000 }, (_, i) => `  const value${i} = compute(${Math.floor(random() * 1000)}, "line ${i}"); // step ${i}`);
+    const text = ['Here is the file:', '', '```ts', ...lines, '```', '', 'That is all.', ''].join('\n');
+    await page.post({ type: 'busy', busy: true }, { type: 'entryAdded', entry: streaming('code') });
+    const before = await renderStats(page);
+    const timing = await streamAnswer(page, 'code', chunkTokens(tokenize(text), seededRandom(2)), answerEnded(done('code', text)), 25);
+    const after = await renderStats(page);
+    await page.post({ type: 'busy', busy: false });
+    const parsed = after.parsedChars - before.parsedChars;
+    assert.ok(timing.frames > 20, `only ${timing.frames} frames: the stream was not seen part-way`);
+    // An open code block is extended as text; nothing in it is parsed until its fence closes.
+    assert.ok(parsed < text.length * 3, `parsed ${(parsed / text.length).toFixed(1)}× the text over ${after.streamRenders - before.streamRenders} updates`);
+    assert.equal(await page.page.locator('[data-entry-id="code"] code').textContent(), `${lines.join('\n')}\n`);
+  });
 });
