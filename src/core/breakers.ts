@@ -21,12 +21,16 @@ interface Entry {
   probeCancelled?: boolean;
 }
 
+// cockatiel's index re-exports CircuitState through a getter: read its members once, not on each
+// availability check (ranking makes several per model on every request).
+const { Closed, Open, HalfOpen, Isolated } = CircuitState;
+
 const STATE_NAMES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
+  [Closed]: 'closed',
+  [Open]: 'open',
+  [HalfOpen]: 'half-open',
   // We never isolate; treat a held-open breaker as open.
-  [CircuitState.Isolated]: 'open',
+  [Isolated]: 'open',
 };
 
 export type BreakerSnapshot = Record<string, unknown>;
@@ -63,7 +67,7 @@ export class CircuitBreakers {
       delete this.restored[model];
       const created: Entry = { policy, subscriptions: [] };
       created.subscriptions.push(policy.onStateChange((state) => {
-        if (created.probeCancelled && state === CircuitState.Closed) return;
+        if (created.probeCancelled && state === Closed) return;
         this.changed.fire({ model, state: STATE_NAMES[state] });
       }));
       entry = created;
@@ -81,7 +85,7 @@ export class CircuitBreakers {
   probeAt(model: string): number | undefined {
     const json = this.entry(model).policy.toJSON() as { ownState?: { value?: number; openedAt?: number } };
     const own = json.ownState;
-    if (own?.value !== CircuitState.Open || own.openedAt === undefined) return undefined;
+    if (own?.value !== Open || own.openedAt === undefined) return undefined;
     return own.openedAt + this.options.cooldownMs;
   }
 
@@ -92,8 +96,8 @@ export class CircuitBreakers {
    */
   unavailableReason(model: string, now = Date.now()): string | undefined {
     const state = this.entry(model).policy.state;
-    if (state === CircuitState.HalfOpen) return 'breaker half-open: a probe request is in flight';
-    if (state === CircuitState.Open || state === CircuitState.Isolated) {
+    if (state === HalfOpen) return 'breaker half-open: a probe request is in flight';
+    if (state === Open || state === Isolated) {
       const probeAt = this.probeAt(model);
       if (probeAt === undefined || probeAt > now) {
         return `breaker open: probe in ${Math.max(0, Math.ceil(((probeAt ?? now) - now) / 1000))} s`;
@@ -105,7 +109,7 @@ export class CircuitBreakers {
   /** Runs one attempt through the model's breaker; its outcome feeds the breaker. */
   execute<T>(model: string, attempt: () => Promise<T>): Promise<T> {
     const entry = this.entry(model);
-    if (entry.policy.state !== CircuitState.Open) return entry.policy.execute(attempt);
+    if (entry.policy.state !== Open) return entry.policy.execute(attempt);
     // This attempt is the probe. cockatiel closes the breaker when a probe fails with an error it
     // does not count; a cancelled probe says nothing about the model, so put the breaker back as it
     // was before the probe: open, with the probe due at once.
@@ -132,7 +136,7 @@ export class CircuitBreakers {
     const models = model ? [model] : [...this.entries.keys()];
     for (const id of models) {
       const entry = this.entries.get(id);
-      const wasClosed = !entry || entry.policy.state === CircuitState.Closed;
+      const wasClosed = !entry || entry.policy.state === Closed;
       entry?.subscriptions.forEach((s) => s.dispose());
       this.entries.delete(id);
       delete this.restored[id];

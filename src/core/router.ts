@@ -139,7 +139,8 @@ export class Router implements Disposable {
     try {
       const admission = this.budget?.admit();
       if (admission?.mode === 'refuse') throw new RouterError('BUDGET_EXCEEDED', admission.message);
-      await this.loadKeys(state.keys);
+      const reading = this.loadKeys(state.keys);
+      if (reading) await reading;
       // Cancelled before (or while reading keys): no attempt to announce, nothing to send.
       state.signal.throwIfAborted();
       const fixedModel = (options.model ?? this.cfg.routing.model) === 'auto' ? undefined : options.model ?? this.cfg.routing.model;
@@ -147,12 +148,15 @@ export class Router implements Disposable {
       let backoff: IBackoff<unknown> | undefined;
       for (let pass = 0; pass < this.cfg.retry.maxAttempts; pass++) {
         let ranked = this.rank(state, fixedModel, quality);
+        let describe: (() => void) | undefined;
         if (pass === 0) {
           const first = ranked;
-          const describe = () => this.log('debug', `Routing decision: ${describeDecision(first)}`);
-          // With a model to send to, described a microtask later, once that request is on the wire.
-          if (first.candidates.length) queueMicrotask(describe);
-          else describe();
+          describe = () => this.log('debug', `Routing decision: ${describeDecision(first)}`);
+          // With a model to send to, runPass describes it later, off the path to the first token.
+          if (!first.candidates.length) {
+            describe();
+            describe = undefined;
+          }
         }
         // Waiting out a Retry-After is not a pass: no model was tried. Each wait lets at least one
         // model's Retry-After expire, and no new one can arrive meanwhile, so this ends.
@@ -170,7 +174,7 @@ export class Router implements Disposable {
           this.log('info', `Every candidate failed; pass ${pass + 1} of ${this.cfg.retry.maxAttempts} in ${wait} ms.`);
           await sleep(wait, state.signal);
         }
-        const result = await this.runPass(state, ranked);
+        const result = await this.runPass(state, ranked, describe);
         if (result.kind === 'answered') return this.finish(state, result.winner, decision, started);
         if (result.kind === 'final') {
           if (result.partialText) result.error.partialText = result.partialText;
@@ -205,10 +209,26 @@ export class Router implements Disposable {
     );
   }
 
-  private async loadKeys(into: Map<string, string>): Promise<void> {
-    for (const endpoint of this.cfg.endpoints) {
-      const key = await this.keys(endpoint.id);
-      if (key) into.set(endpoint.id, key);
+  /**
+   * Reads every endpoint's key into `into`. Returns a promise only once a lookup turns out to be
+   * asynchronous: a synchronous lookup (environment variables, a cache) then costs no promise hops.
+   */
+  private loadKeys(into: Map<string, string>): Promise<void> | undefined {
+    const endpoints = this.cfg.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const key = this.keys(endpoints[i]!.id);
+      if (typeof key === 'object') return this.loadKeysAsync(into, i, key);
+      if (key) into.set(endpoints[i]!.id, key);
+    }
+    return undefined;
+  }
+
+  /** The rest of `loadKeys` from endpoint `from`, whose lookup `pending` is. */
+  private async loadKeysAsync(into: Map<string, string>, from: number, pending: Promise<string | undefined>): Promise<void> {
+    const endpoints = this.cfg.endpoints;
+    for (let i = from; i < endpoints.length; i++) {
+      const key = await (i === from ? pending : this.keys(endpoints[i]!.id));
+      if (key) into.set(endpoints[i]!.id, key);
     }
   }
 
@@ -217,9 +237,12 @@ export class Router implements Disposable {
     const inputs: CandidateInput[] = this.cfg.models.map((model) => {
       const metrics = this.metrics.get(model.id);
       let unavailable: string | undefined;
-      if (!this.endpointOf(model)) unavailable = `endpoint "${model.endpoint}" is not configured`;
-      else if (!state.keys.has(model.endpoint)) unavailable = `no key for endpoint "${model.endpoint}" (set ${this.describeKeySource(model.endpoint)})`;
-      else if (state.refusedEndpoints.has(model.endpoint)) unavailable = `the key of endpoint "${model.endpoint}" was refused`;
+      // Keys are only read for configured endpoints: with a key, the endpoint exists.
+      if (!state.keys.has(model.endpoint)) {
+        unavailable = this.endpointOf(model)
+          ? `no key for endpoint "${model.endpoint}" (set ${this.describeKeySource(model.endpoint)})`
+          : `endpoint "${model.endpoint}" is not configured`;
+      } else if (state.refusedEndpoints.has(model.endpoint)) unavailable = `the key of endpoint "${model.endpoint}" was refused`;
       else unavailable = this.breakers.unavailableReason(model.id, now) ?? this.rateLimitReason(model.id, now);
       return { model, errorRate: metrics?.errorRate ?? 0, avgLatencyMs: metrics?.latency.mean(), unavailable };
     });
@@ -256,8 +279,11 @@ export class Router implements Disposable {
    * One pass over the ranked candidates. Attempts start one after another on failure (no waiting);
    * when the newest attempt's first token is later than its model's `maxLatencyMs`, the next
    * candidate starts beside it (hedging) or replaces it (hedging off). The first token wins.
+   * `describe` logs the decision once the race has its first event (a token, which has then already
+   * gone out, a failure, or the first model's `maxLatencyMs`), before any failover or hedge it leads
+   * to is logged. Formatting and logging it earlier cost the first token ~6 µs.
    */
-  private async runPass(state: RequestState, decision: RoutingDecision): Promise<PassResult> {
+  private async runPass(state: RequestState, decision: RoutingDecision, describe?: () => void): Promise<PassResult> {
     const queue = [...decision.candidates];
     const running: Attempt[] = [];
     const deadlinePassed = new Set<Attempt>();
@@ -300,7 +326,10 @@ export class Router implements Disposable {
       for (const other of running) if (other !== keep) other.abort(reason(other));
     };
 
-    if (!startNext()) return { kind: 'exhausted' };
+    if (!startNext()) {
+      describe?.();
+      return { kind: 'exhausted' };
+    }
 
     while (running.length) {
       const newest = running[running.length - 1]!;
@@ -318,6 +347,8 @@ export class Router implements Disposable {
       }
       const event = await Promise.race(steps);
       clearTimeout(timer);
+      describe?.();
+      describe = undefined;
 
       if (event.kind === 'token') {
         const winner = claimed ?? event.attempt;
