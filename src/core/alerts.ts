@@ -8,10 +8,11 @@
  * error message, an event or a log line. Messages name the sink ("Slack"), not its URL.
  */
 import { randomUUID } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { RouterError, redact } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import type { Health } from './metrics';
+import { undici, type ConnectionPool } from './transport';
 
 export type Severity = 'INFO' | 'WARNING' | 'CRITICAL';
 export type AlertKind = 'degraded' | 'down' | 'disaster' | 'recovered' | 'budget' | 'test';
@@ -155,7 +156,7 @@ export class JsonPostSink implements AlertSink {
     readonly name: string,
     private readonly url: string,
     private readonly format: (alert: Alert) => Record<string, unknown>,
-    private readonly dispatcher?: Dispatcher,
+    private readonly pool?: ConnectionPool,
   ) {
     let parsed: URL;
     try {
@@ -173,12 +174,12 @@ export class JsonPostSink implements AlertSink {
   async send(alert: Alert, signal: AbortSignal): Promise<void> {
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(this.url, {
+      response = await undici().request(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'holysheep-router' },
         body: JSON.stringify(this.format(alert)),
         signal,
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        ...(this.pool ? { dispatcher: this.pool.dispatcher } : {}),
       });
     } catch (error) {
       const code = (error as { code?: string } | undefined)?.code;
@@ -202,8 +203,8 @@ export class JsonPostSink implements AlertSink {
   }
 }
 
-export const slackSink = (url: string, dispatcher?: Dispatcher): AlertSink => new JsonPostSink('Slack', url, slackPayload, dispatcher);
-export const webhookSink = (url: string, dispatcher?: Dispatcher): AlertSink => new JsonPostSink('Webhook', url, webhookPayload, dispatcher);
+export const slackSink = (url: string, pool?: ConnectionPool): AlertSink => new JsonPostSink('Slack', url, slackPayload, pool);
+export const webhookSink = (url: string, pool?: ConnectionPool): AlertSink => new JsonPostSink('Webhook', url, webhookPayload, pool);
 
 export interface DeliveryFailure {
   sink: string;

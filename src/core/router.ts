@@ -4,7 +4,6 @@
  * circuit breakers. No editor import: the extension, the CLI and the benchmark all drive this.
  */
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import type { Dispatcher } from 'undici';
 import { AbortSwitch } from './abortSwitch';
 import { Attempt, type AttemptOutcome, type TokenEvent } from './attempt';
 import { cancelled, sleep } from './backoff';
@@ -19,7 +18,7 @@ import { ModelMetrics, classifyHealth, type ModelSnapshot } from './metrics';
 import { costOf, estimateTokens, keyVariableFor, type EndpointConfig, type ModelConfig, type Usage } from './registry';
 import type { FailoverStep, RouteEvent, RoutingDecision } from './routeEvents';
 import { rankCandidates, type CandidateInput } from './scoring';
-import { createDispatcher, listModels } from './transport';
+import { ConnectionPool, listModels } from './transport';
 
 export interface RouterOptions {
   /** Breaker states saved by `toJSON()` in an earlier session. */
@@ -63,7 +62,7 @@ interface RequestState {
 
 export class Router implements Disposable {
   private cfg: RouterConfig;
-  private dispatcher: Dispatcher;
+  private readonly pool: ConnectionPool;
   private readonly breakers: CircuitBreakers;
   private readonly metrics = new Map<string, ModelMetrics>();
   /** Per model: no request before this time (epoch ms), from a `Retry-After`. */
@@ -79,7 +78,7 @@ export class Router implements Disposable {
 
   constructor(config: RouterConfig, private readonly keys: KeyLookup, options: RouterOptions = {}) {
     this.cfg = config;
-    this.dispatcher = createDispatcher({ proxy: config.proxy, connectTimeoutMs: config.timeouts.connectMs });
+    this.pool = new ConnectionPool({ proxy: config.proxy, connectTimeoutMs: config.timeouts.connectMs });
     this.breakers = new CircuitBreakers(config.breaker, options.breakerState);
     this.onDidChangeBreaker = this.breakers.onDidChange;
     this.describeKeySource = options.describeKeySource ?? ((id) => `the ${keyVariableFor(id)} environment variable`);
@@ -97,16 +96,10 @@ export class Router implements Disposable {
   }
 
   updateConfig(config: RouterConfig): void {
-    const previous = this.cfg;
     this.cfg = config;
     this.breakers.reconfigure(config.breaker);
     for (const m of this.metrics.values()) m.resize(config.health.errorWindow);
-    if (previous.proxy !== config.proxy || previous.timeouts.connectMs !== config.timeouts.connectMs) {
-      const old = this.dispatcher;
-      this.dispatcher = createDispatcher({ proxy: config.proxy, connectTimeoutMs: config.timeouts.connectMs });
-      // Requests in flight keep their sockets; the old pool closes once they finish.
-      void old.close().catch(() => undefined);
-    }
+    this.pool.reconfigure({ proxy: config.proxy, connectTimeoutMs: config.timeouts.connectMs });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -434,7 +427,7 @@ export class Router implements Disposable {
   private startAttempt(state: RequestState, model: ModelConfig, endpoint: EndpointConfig, apiKey: string): Attempt {
     state.attempts++;
     return new Attempt({
-      dispatcher: this.dispatcher,
+      dispatcher: this.pool.dispatcher,
       endpoint,
       model,
       apiKey,
@@ -625,7 +618,7 @@ export class Router implements Disposable {
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       let result: ProbeResult;
       try {
-        const listing = await listModels(this.dispatcher, endpoint, key, combined);
+        const listing = await listModels(this.pool.dispatcher, endpoint, key, combined);
         result = { endpoint: endpoint.id, ok: true, status: listing.status, latencyMs: Date.now() - started, models: listing.models };
       } catch (raw) {
         const error = isRouterError(raw) ? raw : new RouterError('NETWORK', String(raw));
@@ -657,7 +650,7 @@ export class Router implements Disposable {
     if (!model || !endpoint) return { endpoint: model?.endpoint ?? '', ok: false, latencyMs: 0, models: [], code: 'CONFIG_INVALID', message: `Model "${modelId}" or its endpoint is not configured.` };
     const key = await this.keys(endpoint.id);
     if (!key) return { endpoint: endpoint.id, ok: false, latencyMs: 0, models: [], code: 'AUTH_FAILED', message: `No key for endpoint "${endpoint.id}": set ${this.describeKeySource(endpoint.id)}.` };
-    const outcome = await oneTokenProbe({ dispatcher: this.dispatcher, endpoint, model: model.id, apiKey: key, timeoutMs: this.cfg.timeouts.connectMs, signal });
+    const outcome = await oneTokenProbe({ dispatcher: this.pool.dispatcher, endpoint, model: model.id, apiKey: key, timeoutMs: this.cfg.timeouts.connectMs, signal });
     const error = outcome.error;
     if (!signal?.aborted) {
       if (error) this.log('warn', `Completion probe of ${model.id} failed: ${error.code}: ${error.message}`);
@@ -683,13 +676,13 @@ export class Router implements Disposable {
     this.breakers.dispose();
     this.modelChanged.dispose();
     this.logged.dispose();
-    void this.dispatcher.close().catch(() => undefined);
+    this.pool.close();
   }
 
   /** Closes the connection pool and waits for it: for the CLI and tests, which must exit cleanly. */
   async close(): Promise<void> {
     this.dispose();
-    await this.dispatcher.destroy().catch(() => undefined);
+    await this.pool.destroy();
   }
 }
 

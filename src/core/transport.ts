@@ -3,14 +3,32 @@
  * (through the user's proxy when set), streaming chat completions and `GET /models` probes.
  * Every error leaves here typed and with keys redacted.
  */
-import { Agent, EnvHttpProxyAgent, ProxyAgent, errors, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AbortSwitch } from './abortSwitch';
 import { parseRetryAfter } from './backoff';
 import type { ChatMessage } from './chat';
 import { RouterError, codeForStatus, isRouterError, redact } from './errors';
 import type { EndpointConfig } from './registry';
 
-export function createDispatcher(options: { proxy: string; connectTimeoutMs: number }): Dispatcher {
+let loadedUndici: typeof Undici | undefined;
+
+/**
+ * undici, loaded on first use: evaluating it is most of the extension bundle's start-up cost, and
+ * activation should not pay for a window that never sends a request. (esbuild keeps a bundled
+ * module's body unevaluated until its first require.)
+ */
+export function undici(): typeof Undici {
+  return (loadedUndici ??= require('undici') as typeof Undici);
+}
+
+export interface DispatcherOptions {
+  proxy: string;
+  connectTimeoutMs: number;
+}
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { Agent, EnvHttpProxyAgent, ProxyAgent } = undici();
   const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: { timeout: options.connectTimeoutMs } };
   if (options.proxy) return new ProxyAgent({ uri: options.proxy, ...pool });
   // Honours HTTP(S)_PROXY / NO_PROXY from the environment, like curl and most CLIs.
@@ -18,6 +36,47 @@ export function createDispatcher(options: { proxy: string; connectTimeoutMs: num
     return new EnvHttpProxyAgent(pool);
   }
   return new Agent(pool);
+}
+
+/**
+ * One pooled, keep-alive dispatcher, made when first asked for (so undici loads then) and made
+ * again after its options change; requests in flight finish on the old one, which then closes.
+ */
+export class ConnectionPool {
+  private current: Dispatcher | undefined;
+  /** Closed dispatchers whose requests in flight have not all finished yet. */
+  private readonly closing = new Set<Dispatcher>();
+
+  constructor(private options: DispatcherOptions) {}
+
+  get dispatcher(): Dispatcher {
+    return (this.current ??= createDispatcher(this.options));
+  }
+
+  reconfigure(options: DispatcherOptions): void {
+    if (options.proxy === this.options.proxy && options.connectTimeoutMs === this.options.connectTimeoutMs) return;
+    this.options = options;
+    this.retire();
+  }
+
+  /** Lets requests in flight finish, then closes. */
+  close(): void {
+    this.retire();
+  }
+
+  /** Closes now, requests in flight included. */
+  async destroy(): Promise<void> {
+    this.retire();
+    await Promise.all([...this.closing].map((d) => d.destroy().catch(() => undefined)));
+  }
+
+  private retire(): void {
+    const old = this.current;
+    this.current = undefined;
+    if (!old) return;
+    this.closing.add(old);
+    void old.close().catch(() => undefined).finally(() => this.closing.delete(old));
+  }
 }
 
 export interface StreamRequest {
@@ -58,7 +117,7 @@ function chatTarget(endpoint: EndpointConfig): Target {
   if (known?.baseUrl === endpoint.baseUrl) return known;
   const url = new URL(`${endpoint.baseUrl}/chat/completions`);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
+    throw new (undici().errors.InvalidArgumentError)('Invalid URL protocol: the URL must start with `http:` or `https:`.');
   }
   const target = { baseUrl: endpoint.baseUrl, origin: url.origin, path: url.pathname + url.search };
   chatTargets.set(endpoint, target);
@@ -162,7 +221,7 @@ export interface ModelsListing {
 export async function listModels(dispatcher: Dispatcher, endpoint: EndpointConfig, apiKey: string, signal: AbortSignal): Promise<ModelsListing> {
   let response: Dispatcher.ResponseData;
   try {
-    response = await request(`${endpoint.baseUrl}/models`, {
+    response = await undici().request(`${endpoint.baseUrl}/models`, {
       method: 'GET',
       dispatcher,
       signal,

@@ -6,9 +6,8 @@
  * window or another).
  */
 import * as vscode from 'vscode';
-import type { Dispatcher } from 'undici';
 import { slackSink, webhookSink, type AlertSink } from '../core/alerts';
-import { createDispatcher } from '../core/transport';
+import { ConnectionPool } from '../core/transport';
 
 export type WebhookKind = 'slack' | 'webhook';
 
@@ -80,8 +79,7 @@ export class WebhookStore implements vscode.Disposable {
   prompts: WebhookPrompts = createWebhookPrompts();
   private readonly secrets: vscode.SecretStorage;
   private readonly deps: WebhookStoreDeps;
-  private dispatcher: Dispatcher;
-  private dispatcherKey: string;
+  private readonly pool: ConnectionPool;
   private configuredKinds: WebhookKind[] = [];
   private readonly subscription: vscode.Disposable;
   /** The latest load; `ready` settles once the stored URLs were read the first time. */
@@ -93,8 +91,7 @@ export class WebhookStore implements vscode.Disposable {
   constructor(deps: WebhookStoreDeps) {
     this.deps = deps;
     this.secrets = deps.secrets;
-    this.dispatcherKey = `${deps.proxy}\u0000${deps.timeoutMs}`;
-    this.dispatcher = createDispatcher({ proxy: deps.proxy, connectTimeoutMs: deps.timeoutMs });
+    this.pool = new ConnectionPool({ proxy: deps.proxy, connectTimeoutMs: deps.timeoutMs });
     this.subscription = this.secrets.onDidChange((e) => {
       if (Object.values(SECRET_NAMES).includes(e.key)) void this.reload();
     });
@@ -112,12 +109,7 @@ export class WebhookStore implements vscode.Disposable {
 
   /** The proxy or the time limit changed: new connections for the sinks. */
   updateConfig(config: { proxy: string; timeoutMs: number }): void {
-    const key = `${config.proxy}\u0000${config.timeoutMs}`;
-    if (key === this.dispatcherKey) return;
-    this.dispatcherKey = key;
-    const old = this.dispatcher;
-    this.dispatcher = createDispatcher({ proxy: config.proxy, connectTimeoutMs: config.timeoutMs });
-    void this.reload().then(() => old.close()).catch(() => undefined);
+    this.pool.reconfigure({ proxy: config.proxy, connectTimeoutMs: config.timeoutMs });
   }
 
   /** Set … Webhook URL: asks for the URL; an empty answer removes the stored one. */
@@ -177,7 +169,7 @@ export class WebhookStore implements vscode.Disposable {
       }
       if (!url) continue;
       try {
-        sinks.push(kind === 'slack' ? slackSink(url, this.dispatcher) : webhookSink(url, this.dispatcher));
+        sinks.push(kind === 'slack' ? slackSink(url, this.pool) : webhookSink(url, this.pool));
         kinds.push(kind);
       } catch {
         // The sink's own message names the sink, never the URL; ours says what to do.
@@ -192,6 +184,6 @@ export class WebhookStore implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.subscription.dispose();
-    void this.dispatcher.close().catch(() => undefined);
+    this.pool.close();
   }
 }
