@@ -32,7 +32,7 @@ export function tokensToFragment(tokens: readonly Token[]): DocumentFragment {
     // A tight list's paragraphs are hidden: their text goes straight into the item.
     if (token.hidden) continue;
     if (token.nesting === -1) {
-      stack.pop();
+      if (stack.length > 1) stack.pop();
       continue;
     }
     if (token.nesting === 1) {
