@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
   const sync: WindowSync = new WindowSync({
     globalState: context.globalState,
     restored,
-    parts: { budget, metrics, monitor, alerts },
+    parts: { budget, metrics, monitor, alerts, breakers: router },
     onRemoteReset: () => health.resetLocal(),
     log,
   });

@@ -12,6 +12,15 @@ import type { BreakerState } from './metrics';
 export interface BreakerChange {
   model: string;
   state: BreakerState;
+  /** The change was adopted from another window (see `adopt`). */
+  fromPeer?: boolean;
+}
+
+/** A breaker's last opening or closing, as other windows (another router over the same models) learn it. */
+export interface SharedBreaker {
+  state: 'open' | 'closed';
+  /** When it opened or closed (epoch ms). */
+  at: number;
 }
 
 interface Entry {
@@ -35,6 +44,12 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
 
 export type BreakerSnapshot = Record<string, unknown>;
 
+/** When an open breaker opened (epoch ms), from cockatiel's snapshot; undefined when it is not open. */
+function openedAt(policy: CircuitBreakerPolicy): number | undefined {
+  const own = (policy.toJSON() as { ownState?: { value?: number; openedAt?: number } }).ownState;
+  return own?.value === Open ? own.openedAt : undefined;
+}
+
 export class CircuitBreakers {
   private readonly entries = new Map<string, Entry>();
   private readonly changed = new Emitter<BreakerChange>();
@@ -42,9 +57,16 @@ export class CircuitBreakers {
 
   /** States restored from a previous session, applied when each breaker is first built. */
   private restored: BreakerSnapshot;
+  /** Each breaker's last opening or closing, here or adopted. */
+  private readonly lastChange = new Map<string, SharedBreaker>();
 
   constructor(private options: { failureThreshold: number; cooldownMs: number }, restored: BreakerSnapshot = {}) {
     this.restored = { ...restored };
+    // A breaker restored open opened then: an older closing seen in another window must not undo it.
+    for (const [model, snapshot] of Object.entries(restored)) {
+      const own = (snapshot as { ownState?: { value?: unknown; openedAt?: unknown } } | undefined)?.ownState;
+      if (own?.value === Open && typeof own.openedAt === 'number' && own.openedAt > 0) this.lastChange.set(model, { state: 'open', at: own.openedAt });
+    }
   }
 
   /** Rebuilds every breaker with new settings, keeping their current states. */
@@ -68,6 +90,8 @@ export class CircuitBreakers {
       const created: Entry = { policy, subscriptions: [] };
       created.subscriptions.push(policy.onStateChange((state) => {
         if (created.probeCancelled && state === Closed) return;
+        if (state === Open) this.lastChange.set(model, { state: 'open', at: openedAt(policy) ?? Date.now() });
+        if (state === Closed) this.lastChange.set(model, { state: 'closed', at: Date.now() });
         this.changed.fire({ model, state: STATE_NAMES[state] });
       }));
       entry = created;
@@ -83,10 +107,8 @@ export class CircuitBreakers {
 
   /** When an open breaker lets its probe through (epoch ms), or undefined when it is not open. */
   probeAt(model: string): number | undefined {
-    const json = this.entry(model).policy.toJSON() as { ownState?: { value?: number; openedAt?: number } };
-    const own = json.ownState;
-    if (own?.value !== Open || own.openedAt === undefined) return undefined;
-    return own.openedAt + this.options.cooldownMs;
+    const opened = openedAt(this.entry(model).policy);
+    return opened === undefined ? undefined : opened + this.options.cooldownMs;
   }
 
   /**
@@ -132,7 +154,37 @@ export class CircuitBreakers {
     });
   }
 
+  /** The last opening or closing of each breaker that had one, for other windows to adopt. */
+  shared(): Record<string, SharedBreaker> {
+    return Object.fromEntries(this.lastChange);
+  }
+
+  /**
+   * Takes on what another window's breaker of the same model did, when that is newer than anything
+   * this one did: a model another window found down is not sent traffic here until the same probe
+   * time, and one that another window's probe found working is closed here too. A breaker whose
+   * probe is in flight here keeps it. Returns whether the state changed.
+   */
+  adopt(model: string, peer: SharedBreaker): boolean {
+    const mine = this.lastChange.get(model);
+    if (mine && mine.at >= peer.at) return false;
+    const current = this.entry(model).policy.state;
+    if (current === HalfOpen) return false;
+    this.lastChange.set(model, peer);
+    if ((current === Closed) === (peer.state === 'closed')) return false;
+    const entry = this.entries.get(model);
+    entry?.subscriptions.forEach((s) => s.dispose());
+    this.entries.delete(model);
+    // cockatiel's own snapshot shape: an open breaker counts its cool-down from `openedAt`.
+    if (peer.state === 'open') this.restored[model] = { ownState: { value: Open, openedAt: peer.at, attemptNo: 1 }, breakerState: 0 };
+    else delete this.restored[model];
+    this.changed.fire({ model, state: peer.state, fromPeer: true });
+    return true;
+  }
+
   reset(model?: string): void {
+    if (model) this.lastChange.delete(model);
+    else this.lastChange.clear();
     const models = model ? [model] : [...this.entries.keys()];
     for (const id of models) {
       const entry = this.entries.get(id);

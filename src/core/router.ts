@@ -7,7 +7,7 @@ import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { AbortSwitch } from './abortSwitch';
 import { Attempt, type AttemptOutcome, type TokenEvent } from './attempt';
 import { cancelled, sleep } from './backoff';
-import { CircuitBreakers, type BreakerChange, type BreakerSnapshot } from './breakers';
+import { CircuitBreakers, type BreakerChange, type BreakerSnapshot, type SharedBreaker } from './breakers';
 import { cheapestOnly, type BudgetGate } from './budget';
 import type { ChatRequest, ChatResult, KeyLookup, LogEntry, ProbeResult, RouteOptions } from './chat';
 import { oneTokenProbe } from './completionProbe';
@@ -83,8 +83,8 @@ export class Router implements Disposable {
     this.onDidChangeBreaker = this.breakers.onDidChange;
     this.describeKeySource = options.describeKeySource ?? ((id) => `the ${keyVariableFor(id)} environment variable`);
     this.budget = options.budget;
-    this.breakers.onDidChange(({ model, state }) => {
-      this.log(state === 'open' ? 'warn' : 'info', `Circuit breaker of ${model} is now ${state}.`);
+    this.breakers.onDidChange(({ model, state, fromPeer }) => {
+      this.log(state === 'open' ? 'warn' : 'info', `Circuit breaker of ${model} is now ${state}${fromPeer ? ', as another window found' : ''}.`);
       if (state === 'closed') this.metrics.get(model)?.forgetOutcomes();
       const snapshot = this.snapshotOf(model);
       if (snapshot) this.modelChanged.fire(snapshot);
@@ -586,6 +586,24 @@ export class Router implements Disposable {
       lastProbe: m.lastProbe,
     };
     return { ...base, health: classifyHealth(base, this.cfg.health) };
+  }
+
+  /** Each breaker's last opening or closing, for routers in other windows (see `adoptBreakers`). */
+  sharedBreakers(): Record<string, SharedBreaker> {
+    return this.breakers.shared();
+  }
+
+  /** Takes on, model by model, the newest breaker change among other windows' `sharedBreakers()`. */
+  adoptBreakers(peers: readonly Record<string, SharedBreaker>[]): void {
+    const newest = new Map<string, SharedBreaker>();
+    for (const peer of peers) {
+      for (const [model, change] of Object.entries(peer)) {
+        if (change.at > (newest.get(model)?.at ?? -Infinity)) newest.set(model, change);
+      }
+    }
+    for (const [model, change] of newest) {
+      if (this.cfg.models.some((m) => m.id === model)) this.breakers.adopt(model, change);
+    }
   }
 
   resetBreakers(model?: string): void {

@@ -3,8 +3,9 @@
  * shares between windows and refreshes in each when another writes).
  *
  * Each window owns two keys and writes only those, so windows never overwrite each other:
- *   `holysheepRouter.window.<id>`    heartbeat, today's budget state, metric summaries (small;
- *                                    rewritten by the heartbeat and, throttled, on changes)
+ *   `holysheepRouter.window.<id>`    heartbeat, today's budget state, metric summaries, breaker
+ *                                    changes (small; rewritten by the heartbeat and, throttled, on
+ *                                    changes)
  *   `holysheepRouter.windowLog.<id>` its health monitor (streaks, outages, downtime log) and the
  *                                    alerts it raised (written, throttled, when they change)
  * The id is kept in workspaceState, so a reloaded window finds its own keys again. If another live
@@ -13,7 +14,8 @@
  *
  * Every heartbeat a window reads the others' keys: their spend today counts against the daily
  * budget (`setPeerSpend`), their metric summaries are added to the totals shown, their alerts and
- * downtime join the lists. Keys of windows not seen for a week are folded into an archive (metric
+ * downtime join the lists, and each circuit breaker takes on the newest opening or closing of the
+ * same model in any window (`adoptBreakers`). Keys of windows not seen for a week are folded into an archive (metric
  * summaries) and removed, by the leader only.
  *
  * Leader: one window posts health alerts to Slack and webhooks, so three open windows do not post
@@ -29,6 +31,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { Alert as CoreAlert } from '../core/alerts';
+import type { SharedBreaker } from '../core/breakers';
 import type { DowntimeEvent } from '../core/monitor';
 import { readSummaries, addSummaries, type MetricSummaries, type MetricSummary } from './carriedMetrics';
 import { Throttle } from './throttle';
@@ -63,6 +66,8 @@ export interface WindowRecord {
   /** The budget tracker's `toJSON()`. */
   budget?: unknown;
   metrics: MetricSummaries;
+  /** Each circuit breaker's last opening or closing in this window. */
+  breakers?: Record<string, SharedBreaker>;
 }
 
 /** The per-window log key. */
@@ -96,8 +101,20 @@ export function readRecord(value: unknown): WindowRecord | undefined {
   return {
     version: 1, windowId: value.windowId, instance: value.instance, heartbeatAt: value.heartbeatAt, writtenAt: value.writtenAt,
     ...(value.closed === true ? { closed: true } : {}),
-    budget: value.budget, metrics: readSummaries(value.metrics),
+    budget: value.budget, metrics: readSummaries(value.metrics), breakers: sharedBreakersOf(value.breakers),
   };
+}
+
+/** A window's shared breaker changes, checked, leaving out those before `since` (a reset). */
+export function sharedBreakersOf(value: unknown, since = 0): Record<string, SharedBreaker> {
+  const out: Record<string, SharedBreaker> = {};
+  if (!isObj(value)) return out;
+  for (const [model, change] of Object.entries(value)) {
+    if (isObj(change) && (change.state === 'open' || change.state === 'closed') && isNum(change.at) && change.at >= since) {
+      out[model] = { state: change.state, at: change.at };
+    }
+  }
+  return out;
 }
 
 function isAlert(a: unknown): a is CoreAlert {
@@ -176,6 +193,7 @@ export interface SyncParts {
   metrics: { ownSummaries(): MetricSummaries; setPeers(summaries: readonly MetricSummaries[]): void };
   monitor: { toJSON(): object };
   alerts: { readonly own: readonly CoreAlert[]; setPeers(alerts: readonly CoreAlert[]): void };
+  breakers: { sharedBreakers(): Record<string, SharedBreaker>; adoptBreakers(peers: readonly Record<string, SharedBreaker>[]): void };
 }
 
 export interface WindowSyncOptions {
@@ -331,6 +349,7 @@ export class WindowSync implements vscode.Disposable {
     const alerts: CoreAlert[] = [];
     const downtime: DowntimeEvent[][] = [];
     const today: PeerToday[] = [];
+    const breakers: Record<string, SharedBreaker>[] = [];
     const archive = readSummaries(this.state.get(ARCHIVE_KEY));
     if (Object.keys(archive).length > 0) metrics.push(archive);
     for (const key of this.state.keys()) {
@@ -345,6 +364,7 @@ export class WindowSync implements vscode.Disposable {
         budgets.push(record.budget);
         today.push(todayOf(record.budget));
         if (record.writtenAt >= this.resetAt) metrics.push(record.metrics);
+        breakers.push(sharedBreakersOf(record.breakers, this.resetAt));
       } else if (key.startsWith(LOG_PREFIX)) {
         const log = readLog(this.state.get(key));
         if (!log || log.windowId === this.id || log.writtenAt < this.resetAt) continue;
@@ -355,6 +375,7 @@ export class WindowSync implements vscode.Disposable {
     this.parts.budget.setPeerSpend(budgets);
     this.parts.metrics.setPeers(metrics);
     this.parts.alerts.setPeers(alerts);
+    this.parts.breakers.adoptBreakers(breakers);
     this.peerDowntimeEvents = mergeDowntime(downtime);
     this.peerTodayTotals = today;
   }
@@ -385,7 +406,7 @@ export class WindowSync implements vscode.Disposable {
     const record: WindowRecord = {
       version: 1, windowId: this.id, instance: this.instance, heartbeatAt: now, writtenAt: now,
       ...(closed ? { closed: true } : {}),
-      budget: this.parts.budget.toJSON(), metrics: this.parts.metrics.ownSummaries(),
+      budget: this.parts.budget.toJSON(), metrics: this.parts.metrics.ownSummaries(), breakers: this.parts.breakers.sharedBreakers(),
     };
     this.update(RECORD_PREFIX + this.id, record);
   }

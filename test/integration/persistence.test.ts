@@ -40,11 +40,14 @@ function otherWindow(api: TestApi, windowId: string, now?: () => number) {
   const alerts = new AlertsList();
   let peerMetrics: readonly MetricSummaries[] = [];
   let remoteResets = 0;
+  // The other window's engine: its breakers are shared with this window's.
+  const router = new Router(api.settings.config, api.keys.lookup);
   const parts: SyncParts = {
     budget,
     alerts,
     monitor: { toJSON: () => ({ version: 1, models: {}, fleet: { streak: 0, raised: false }, alerts: [], downtime: [] }) },
     metrics: { ownSummaries: () => ({}), setPeers: (m) => { peerMetrics = m; } },
+    breakers: router,
   };
   const sync = new WindowSync({
     globalState: api.globalState, restored, parts, log: { info: () => undefined, warn: () => undefined },
@@ -55,11 +58,12 @@ function otherWindow(api: TestApi, windowId: string, now?: () => number) {
     ...(now ? { now } : {}),
   });
   return {
-    sync, budget, alerts,
+    sync, budget, alerts, router,
     get peerMetrics() { return peerMetrics; },
     get remoteResets() { return remoteResets; },
     async remove() {
       sync.dispose();
+      await router.close();
       await api.globalState.update(RECORD_PREFIX + windowId, undefined);
       await api.globalState.update(LOG_PREFIX + windowId, undefined);
       alerts.dispose();
@@ -120,6 +124,48 @@ describe('persistence across reloads and windows (real globalState)', () => {
     }
   });
 
+
+  it('a breaker that opens in one window opens in the others, and a probe that closes it closes it everywhere', async () => {
+    await setSetting(api, 'breaker.failureThreshold', 1);
+    await setSetting(api, 'breaker.cooldownMs', 1500);
+    const other = otherWindow(api, 'breaker-window');
+    try {
+      // This window finds gpt-4.1 down.
+      setup.fleet.script('gpt-4.1', { status: 503 });
+      await api.router.chat({ messages: [{ role: 'user', content: 'Hi' }] }, { model: 'gpt-4.1' });
+      const opened = api.router.snapshotOf('gpt-4.1')!;
+      assert.equal(opened.breaker, 'open');
+      assert.equal(other.router.snapshotOf('gpt-4.1')?.breaker, 'closed');
+
+      // At the other window's next heartbeat it stops sending there too, until the same probe time.
+      api.sync.flush();
+      other.sync.tick();
+      const adopted = other.router.snapshotOf('gpt-4.1')!;
+      assert.equal(adopted.breaker, 'open');
+      assert.equal(adopted.breakerProbeAt, opened.breakerProbeAt);
+      const requestsBefore = setup.fleet.requests.length;
+      const preview = await other.router.preview({ model: 'gpt-4.1' });
+      assert.match(preview.skipped.find((s) => s.model === 'gpt-4.1')?.reason ?? '', /breaker open/);
+
+      // The other window's probe finds it working again: the breaker closes here as well.
+      await eventually(() => Date.now() > adopted.breakerProbeAt!, 'the cool-down to end', 4000);
+      const answer = await other.router.chat({ messages: [{ role: 'user', content: 'Back?' }] }, { model: 'gpt-4.1' });
+      assert.equal(answer.model, 'gpt-4.1');
+      assert.equal(setup.fleet.requests.length, requestsBefore + 1, 'one probe, from the other window');
+      assert.equal(other.router.snapshotOf('gpt-4.1')?.breaker, 'closed');
+      assert.equal(api.router.snapshotOf('gpt-4.1')?.breaker, 'open', 'not yet: this window has not read it');
+      other.sync.tick();
+      api.sync.tick();
+      assert.equal(api.router.snapshotOf('gpt-4.1')?.breaker, 'closed');
+      assert.equal(api.router.snapshotOf('gpt-4.1')?.health, 'healthy', 'the outage no longer counts against it');
+
+      // What each window did last stands: an older change from a peer does not undo a newer one here.
+      other.sync.tick();
+      assert.equal(other.router.snapshotOf('gpt-4.1')?.breaker, 'closed');
+    } finally {
+      await other.remove();
+    }
+  });
   it('alerts, the downtime log, outages, metric summaries and the budget come back for the same window', async () => {
     await setSetting(api, 'breaker.failureThreshold', 1);
     await setSetting(api, 'breaker.cooldownMs', 100);
