@@ -59,6 +59,11 @@ function newRouter(fleet: FleetHandle): Router {
   return new Router(benchConfig(fleet.baseUrl), () => fleet.apiKey);
 }
 
+/** The three ways of streaming a completion the bench compares, all to the same fleet. */
+function threeClients(fleet: FleetHandle): { raw: StreamClient; sdk: StreamClient; engine: StreamClient } {
+  return { raw: rawUndiciClient(fleet.baseUrl, fleet.apiKey), sdk: openAiSdkClient(fleet.baseUrl, fleet.apiKey), engine: engineClient(newRouter(fleet)) };
+}
+
 function ms(value: number): string {
   return value >= 10 ? value.toFixed(1) : value.toFixed(3);
 }
@@ -83,9 +88,7 @@ async function closing<T>(clients: { close(): Promise<void> }[], work: () => Pro
 const ttft: Measurement = {
   name: 'ttft',
   async run(ctx) {
-    const raw = rawUndiciClient(ctx.fleet.baseUrl, ctx.fleet.apiKey);
-    const sdk = openAiSdkClient(ctx.fleet.baseUrl, ctx.fleet.apiKey);
-    const engine = engineClient(newRouter(ctx.fleet));
+    const { raw, sdk, engine } = threeClients(ctx.fleet);
     const timed = (client: StreamClient) => async () => check(await client.stream(MODEL.short), 4, client.name).ttftMs;
     const perRoundCount = ctx.quick ? 15 : 60;
     // Long warm-up: until V8 has optimised every client's path, the longest path looks slowest.
@@ -111,9 +114,7 @@ const ttft: Measurement = {
 const throughput: Measurement = {
   name: 'throughput',
   async run(ctx) {
-    const raw = rawUndiciClient(ctx.fleet.baseUrl, ctx.fleet.apiKey);
-    const sdk = openAiSdkClient(ctx.fleet.baseUrl, ctx.fleet.apiKey);
-    const engine = engineClient(newRouter(ctx.fleet));
+    const { raw, sdk, engine } = threeClients(ctx.fleet);
     const cpu: Record<string, number[]> = { undici: [], sdk: [], engine: [] };
     const timed = (name: string, client: StreamClient) => async () => {
       const t = check(await client.stream(MODEL.long), LONG_TOKENS, client.name);

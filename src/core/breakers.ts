@@ -44,10 +44,10 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
 
 export type BreakerSnapshot = Record<string, unknown>;
 
-/** When an open breaker opened (epoch ms), from cockatiel's snapshot; undefined when it is not open. */
-function openedAt(policy: CircuitBreakerPolicy): number | undefined {
-  const own = (policy.toJSON() as { ownState?: { value?: number; openedAt?: number } }).ownState;
-  return own?.value === Open ? own.openedAt : undefined;
+/** When a breaker opened (epoch ms), from cockatiel's snapshot of it; undefined when it is not open. */
+function openedAt(snapshot: unknown): number | undefined {
+  const own = (snapshot as { ownState?: { value?: unknown; openedAt?: unknown } } | undefined)?.ownState;
+  return own?.value === Open && typeof own.openedAt === 'number' ? own.openedAt : undefined;
 }
 
 export class CircuitBreakers {
@@ -64,8 +64,8 @@ export class CircuitBreakers {
     this.restored = { ...restored };
     // A breaker restored open opened then: an older closing seen in another window must not undo it.
     for (const [model, snapshot] of Object.entries(restored)) {
-      const own = (snapshot as { ownState?: { value?: unknown; openedAt?: unknown } } | undefined)?.ownState;
-      if (own?.value === Open && typeof own.openedAt === 'number' && own.openedAt > 0) this.lastChange.set(model, { state: 'open', at: own.openedAt });
+      const at = openedAt(snapshot);
+      if (at) this.lastChange.set(model, { state: 'open', at });
     }
   }
 
@@ -90,7 +90,7 @@ export class CircuitBreakers {
       const created: Entry = { policy, subscriptions: [] };
       created.subscriptions.push(policy.onStateChange((state) => {
         if (created.probeCancelled && state === Closed) return;
-        if (state === Open) this.lastChange.set(model, { state: 'open', at: openedAt(policy) ?? Date.now() });
+        if (state === Open) this.lastChange.set(model, { state: 'open', at: openedAt(policy.toJSON()) ?? Date.now() });
         if (state === Closed) this.lastChange.set(model, { state: 'closed', at: Date.now() });
         this.changed.fire({ model, state: STATE_NAMES[state] });
       }));
@@ -107,7 +107,7 @@ export class CircuitBreakers {
 
   /** When an open breaker lets its probe through (epoch ms), or undefined when it is not open. */
   probeAt(model: string): number | undefined {
-    const opened = openedAt(this.entry(model).policy);
+    const opened = openedAt(this.entry(model).policy.toJSON());
     return opened === undefined ? undefined : opened + this.options.cooldownMs;
   }
 

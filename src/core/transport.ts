@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   connectTimeoutMs: number;
 }
 
-export function createDispatcher(options: DispatcherOptions): Dispatcher {
+function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { Agent, EnvHttpProxyAgent, ProxyAgent } = undici();
   const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: { timeout: options.connectTimeoutMs } };
   if (options.proxy) return new ProxyAgent({ uri: options.proxy, ...pool });

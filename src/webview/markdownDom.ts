@@ -181,7 +181,8 @@ function appendText(parent: ParentNode, text: string): void {
   else parent.append(text);
 }
 
-function fenceLanguage(info: string): string {
+/** A fence's language from its info string ('' when it has none usable as a class name). */
+export function fenceLanguage(info: string): string {
   const language = info.trim().split(/\s+/)[0] ?? '';
   return LANGUAGE.test(language) ? language : '';
 }

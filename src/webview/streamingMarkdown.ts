@@ -4,7 +4,7 @@
  * rendered once and frozen, and only the last (open) block is rendered again each frame.
  */
 import { definesReferences, renderMarkdown, takeFinishedBlocks } from './markdown';
-import { codeBlock } from './markdownDom';
+import { codeBlock, fenceLanguage } from './markdownDom';
 
 /** An open fenced code block shown as text (see openFence), and how much of it is shown. */
 interface OpenFence {
@@ -14,18 +14,24 @@ interface OpenFence {
   code: Text;
 }
 
+/** The opening line of a fenced code block (newline included) and its language. */
+interface FenceStart {
+  opener: string;
+  language: string;
+}
+
 /**
  * The open block is a fenced code block at the left margin with its opening line complete and no
- * closing line yet: then its content is shown as plain text. Anything unusual (indented fence, info
- * string with escapes or entities, a closing fence) goes through markdown-it instead.
+ * closing line yet: then its content is shown as plain text, labelled as markdownDom labels it.
+ * Anything unusual (an indented fence, a closing fence) goes through markdown-it instead.
  */
-function openFence(open: string): { opener: string; language: string } | undefined {
+function openFence(open: string): FenceStart | undefined {
   const match = /^(`{3,}|~{3,})([^\n]*)\n/.exec(open);
   if (!match) return undefined;
   const [opener, fence = '', info = ''] = match;
+  // Not a fence at all: a backtick fence's info string cannot hold a backtick.
   if (fence[0] === '`' && info.includes('`')) return undefined;
-  const language = info.trim().split(/\s+/)[0] ?? '';
-  if (!/^[\w#+.-]*$/.test(language)) return undefined;
+  const language = fenceLanguage(info);
   const closing = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`, 'm');
   if (closing.test(open.slice(opener.length))) return undefined;
   return { opener, language };
@@ -85,7 +91,7 @@ export class StreamingMarkdown {
     this.renderedLength = this.text.length;
   }
 
-  private renderOpen(open: string, fence: { opener: string; language: string } | undefined): void {
+  private renderOpen(open: string, fence: FenceStart | undefined): void {
     if (!fence) {
       this.replaceOpen(renderMarkdown(open));
       return;

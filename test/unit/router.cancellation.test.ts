@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { ModelSnapshot } from '../../src/core/metrics';
 import type { Router } from '../../src/core/router';
-import { BY_PRICE, RouterHarness, eventTrail, failure, until } from './routerHarness';
+import { BY_PRICE, useRouterHarness, eventTrail, failure, until } from './routerHarness';
 
 // Cancellation: aborting the caller's AbortSignal closes the socket at once and ends the request as
 // CANCELLED, never as a success or as the model's failure. The model being cancelled sits alone on
@@ -16,12 +16,8 @@ function health(s: ModelSnapshot) {
 
 describe('Router cancellation', function () {
   this.timeout(20_000);
-  const h = new RouterHarness();
+  const h = useRouterHarness();
   const { fleet, side } = h;
-
-  before(() => h.start());
-  afterEach(() => h.reset());
-  after(() => h.stop());
 
   function deepSeekOnSide(input: Record<string, unknown> = {}): Router {
     return h.router({ endpoints: [h.sideEndpoint()], models: [{ id: DEEPSEEK, endpoint: 'side' }], ...input });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { FakeFleet } from '../fixtures/fleet';
-import { BY_PRICE, ResettingServer, RouterHarness, answer, closedPort, eventTrail, everythingSaid, failure } from './routerHarness';
+import { BY_PRICE, ResettingServer, useRouterHarness, answer, closedPort, eventTrail, everythingSaid, failure } from './routerHarness';
 
 // Every failover rule of DESIGN.md, through real HTTP to the fake fleet.
 
@@ -8,12 +8,8 @@ const [DEEPSEEK, GEMINI, GPT, CLAUDE] = BY_PRICE;
 
 describe('Router failover', function () {
   this.timeout(20_000);
-  const h = new RouterHarness();
+  const h = useRouterHarness();
   const { fleet } = h;
-
-  before(() => h.start());
-  afterEach(() => h.reset());
-  after(() => h.stop());
 
   function assertCounts(expected: Partial<Record<(typeof BY_PRICE)[number], number>>): void {
     const actual = Object.fromEntries(BY_PRICE.map((m) => [m, fleet.requestCount(m)]));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { RouteEvent } from '../../src/core/routeEvents';
-import { BY_PRICE, RouterHarness, answer, eventTrail } from './routerHarness';
+import { BY_PRICE, useRouterHarness, answer, eventTrail } from './routerHarness';
 
 // Hedging: when the chosen model has no first token within its maxLatencyMs, the next candidate
 // starts beside it; the first token wins and the other is aborted, its socket closed. The model
@@ -11,12 +11,8 @@ const DEADLINE_MS = 300;
 
 describe('Router hedging', function () {
   this.timeout(20_000);
-  const h = new RouterHarness();
+  const h = useRouterHarness();
   const { fleet, side } = h;
-
-  before(() => h.start());
-  afterEach(() => h.reset());
-  after(() => h.stop());
 
   /** DeepSeek (the first choice) on the side fleet, with a short first-token deadline. */
   function primaryOnSide(extra: Record<string, unknown>[] = []) {

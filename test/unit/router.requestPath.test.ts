@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { AbortSwitch } from '../../src/core/abortSwitch';
-import { BY_PRICE, RouterHarness, SIDE_ENDPOINT, answer, configFor, failure } from './routerHarness';
+import { BY_PRICE, useRouterHarness, SIDE_ENDPOINT, answer, configFor, failure } from './routerHarness';
 
 // What a request does before its first byte leaves, kept cheap (see README "Performance"): keys read
 // without promise hops when the lookup is synchronous, the completions URL parsed once per endpoint,
@@ -10,12 +10,8 @@ const [DEEPSEEK, GEMINI] = BY_PRICE;
 
 describe('Router request path', function () {
   this.timeout(20_000);
-  const h = new RouterHarness();
+  const h = useRouterHarness();
   const { fleet } = h;
-
-  before(() => h.start());
-  afterEach(() => h.reset());
-  after(() => h.stop());
 
   it('reads keys from an asynchronous lookup, endpoint by endpoint, as from a synchronous one', async () => {
     const asked: string[] = [];

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BY_PRICE, RouterHarness, answer } from './routerHarness';
+import { BY_PRICE, useRouterHarness, answer } from './routerHarness';
 
 // Model selection through the router: score = price·w_cost + errorRate·100·w_err + latency(s)·w_lat,
 // lower wins, with a quality floor and a fixed-model choice that still fails over.
@@ -9,12 +9,8 @@ const PRICE: Record<string, number> = { [DEEPSEEK]: 0.42, [GEMINI]: 2.5, [GPT]: 
 
 describe('Router scoring', function () {
   this.timeout(20_000);
-  const h = new RouterHarness();
+  const h = useRouterHarness();
   const { fleet } = h;
-
-  before(() => h.start());
-  afterEach(() => h.reset());
-  after(() => h.stop());
 
   it('sends a request to the cheapest healthy model, and explains the ranking', async () => {
     const { result } = await answer(h.router());

@@ -45,6 +45,15 @@ export function configFor(fleet: FakeFleet, input: Json = {}): RouterConfig {
 
 export const SIDE_ENDPOINT = 'side';
 
+/** A harness for the enclosing `describe`: fleets started before its tests, reset after each, stopped at the end. */
+export function useRouterHarness(): RouterHarness {
+  const h = new RouterHarness();
+  before(() => h.start());
+  afterEach(() => h.reset());
+  after(() => h.stop());
+  return h;
+}
+
 export class RouterHarness {
   /** The `holysheep` endpoint. */
   readonly fleet = new FakeFleet();
